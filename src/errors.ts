@@ -1,0 +1,381 @@
+/**
+ * Every failure a request can meet, one class each, with the HTTP contract (status, stable code,
+ * default message) attached. Misuse of the API is kept apart: it throws `BadConfigurationError`
+ * or `TypeError` at start-up, never an `AuthXError` per request.
+ *
+ * @packageDocumentation
+ */
+
+const BRAND = Symbol.for('authx-ts.error')
+
+/** Options accepted by every {@link AuthXError} constructor. */
+export interface AuthXErrorOptions {
+  /** Overrides the class's default message. */
+  message?: string
+  /** The lower-level error, kept for logs; never rendered into a response. */
+  cause?: unknown
+  /**
+   * Why the request failed, for logs and debugging only (for example which locations were
+   * searched). Never rendered into a response: the response carries the message alone.
+   */
+  reason?: string
+}
+
+/**
+ * Base class of every error raised while authenticating a request.
+ *
+ * @example Telling auth failures apart from other errors
+ * ```ts
+ * try { await auth.authenticate(request) } catch (err) {
+ *   if (isAuthXError(err)) return new Response(JSON.stringify(err.toJSON()), { status: err.statusCode })
+ *   throw err
+ * }
+ * ```
+ */
+export class AuthXError extends Error {
+  /** The default message of this class, used when none is given. */
+  static readonly defaultMessage: string = 'Authentication error'
+  /** HTTP status of the response this error becomes. */
+  readonly statusCode: number = 401
+  /** Stable, machine-readable code (`ERR_AUTHX_...`). */
+  readonly code: string = 'ERR_AUTHX'
+  /** Internal detail for logs; never part of a response. */
+  readonly reason: string | undefined
+  /** @internal brand that survives duplicate copies of this module. */
+  readonly [BRAND] = true
+
+  /**
+   * @param options - message override, cause and internal reason
+   */
+  constructor(options: AuthXErrorOptions = {}) {
+    const ctor = new.target as unknown as { defaultMessage: string }
+    super(options.message ?? ctor.defaultMessage, { cause: options.cause })
+    this.name = new.target.name
+    this.reason = options.reason
+  }
+
+  /** Extra members of the response body beyond the message and `error_type`. */
+  extraBody(): Record<string, unknown> {
+    return {}
+  }
+
+  /** Extra response headers, such as `Retry-After`. */
+  extraHeaders(): Record<string, string> {
+    return {}
+  }
+
+  /**
+   * The RFC 6750 `WWW-Authenticate` challenge for this error, or `undefined` when the status is
+   * not 401/403.
+   */
+  challenge(): string | undefined {
+    return `Bearer error="invalid_token", error_description="${quote(this.message)}"`
+  }
+
+  /**
+   * The response body of the contract: `{ detail, error_type, ...extra }`.
+   *
+   * @param messageKey - the key that carries the message
+   * @param message - the message to render (defaults to this error's message)
+   */
+  toJSON(messageKey = 'detail', message: string = this.message): Record<string, unknown> {
+    return { [messageKey]: message, error_type: this.name, ...this.extraBody() }
+  }
+}
+
+/** Escapes a value for an RFC 7235 quoted-string. */
+function quote(value: string): string {
+  return value.replace(/["\\]/g, '\\$&')
+}
+
+/**
+ * Whether `value` is an {@link AuthXError}, even one from another copy of this package.
+ *
+ * @param value - anything caught
+ */
+export function isAuthXError(value: unknown): value is AuthXError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === true
+  )
+}
+
+/**
+ * The configuration cannot work (no key for the algorithm, a short secret, an unknown option
+ * value...). Thrown at construction, never per request; the message names the option and the fix.
+ */
+export class BadConfigurationError extends Error {
+  /** Stable code. */
+  readonly code = 'ERR_AUTHX_BAD_CONFIGURATION'
+  /** @param message - what is wrong and how to fix it */
+  constructor(message: string) {
+    super(message)
+    this.name = 'BadConfigurationError'
+  }
+}
+
+/** No token was found in any searched location. */
+export class MissingTokenError extends AuthXError {
+  static override readonly defaultMessage: string = 'Missing JWT in request'
+  override readonly code: string = 'ERR_AUTHX_MISSING_TOKEN'
+  /** No token was presented, so RFC 6750 says the challenge carries no error code. */
+  override challenge(): string {
+    return 'Bearer'
+  }
+}
+
+/** A cookie token was sent on a CSRF-protected method without the CSRF header. */
+export class MissingCSRFTokenError extends MissingTokenError {
+  static override readonly defaultMessage = 'Missing CSRF token'
+  override readonly code = 'ERR_AUTHX_MISSING_CSRF_TOKEN'
+  override challenge(): string {
+    return 'Bearer error="invalid_request", error_description="Missing CSRF token"'
+  }
+}
+
+/** The token is malformed or one of its claims is invalid. */
+export class JWTDecodeError extends AuthXError {
+  static override readonly defaultMessage: string = 'Invalid Token'
+  override readonly code: string = 'ERR_AUTHX_INVALID_TOKEN'
+}
+
+/** The token's `exp` has passed (leeway included). */
+export class TokenExpiredError extends JWTDecodeError {
+  static override readonly defaultMessage = 'Token has expired'
+  override readonly code = 'ERR_AUTHX_TOKEN_EXPIRED'
+}
+
+/** No configured key verifies the signature. */
+export class TokenInvalidSignatureError extends JWTDecodeError {
+  static override readonly defaultMessage = 'Signature verification failed'
+  override readonly code = 'ERR_AUTHX_INVALID_SIGNATURE'
+}
+
+/** The `aud` claim does not name an accepted audience. */
+export class TokenInvalidAudienceError extends JWTDecodeError {
+  static override readonly defaultMessage = 'Invalid audience'
+  override readonly code = 'ERR_AUTHX_INVALID_AUDIENCE'
+}
+
+/** The `iss` claim is not the accepted issuer. */
+export class TokenInvalidIssuerError extends JWTDecodeError {
+  static override readonly defaultMessage = 'Invalid issuer'
+  override readonly code = 'ERR_AUTHX_INVALID_ISSUER'
+}
+
+/** The token was revoked (by `jti`, family, session or subject). */
+export class RevokedTokenError extends AuthXError {
+  static override readonly defaultMessage = 'Token has been revoked'
+  override readonly code = 'ERR_AUTHX_TOKEN_REVOKED'
+}
+
+/** The token's `type` is not the one the route requires. */
+export class TokenTypeError extends AuthXError {
+  static override readonly defaultMessage: string = 'Bad token type'
+  override readonly code: string = 'ERR_AUTHX_TOKEN_TYPE'
+}
+
+/** A route that needs an access token received another type. */
+export class AccessTokenRequiredError extends TokenTypeError {
+  static override readonly defaultMessage = 'Access token required'
+  override readonly code = 'ERR_AUTHX_ACCESS_TOKEN_REQUIRED'
+}
+
+/** A route that needs a refresh token received another type. */
+export class RefreshTokenRequiredError extends TokenTypeError {
+  static override readonly defaultMessage = 'Refresh token required'
+  override readonly code = 'ERR_AUTHX_REFRESH_TOKEN_REQUIRED'
+}
+
+/** A route that needs a fresh access token received a non-fresh one. */
+export class FreshTokenRequiredError extends AuthXError {
+  static override readonly defaultMessage = 'Fresh token required'
+  override readonly code = 'ERR_AUTHX_FRESH_TOKEN_REQUIRED'
+}
+
+/** The CSRF header does not match the token's `csrf` claim. */
+export class CSRFError extends AuthXError {
+  static override readonly defaultMessage = 'CSRF double submit does not match'
+  override readonly code = 'ERR_AUTHX_CSRF'
+}
+
+/** The subject getter found nothing for the token's subject. */
+export class SubjectNotFoundError extends AuthXError {
+  static override readonly defaultMessage = 'Subject not found'
+  override readonly code = 'ERR_AUTHX_SUBJECT_NOT_FOUND'
+}
+
+/** Formats a scope list for a message: `read, write`, or `none`. */
+function formatScopes(scopes: readonly string[]): string {
+  return scopes.length === 0 ? 'none' : scopes.join(', ')
+}
+
+/** The token lacks scopes the route requires (403). */
+export class InsufficientScopeError extends AuthXError {
+  static override readonly defaultMessage = 'Missing required scopes'
+  override readonly statusCode = 403
+  override readonly code = 'ERR_AUTHX_INSUFFICIENT_SCOPE'
+  /** Scopes the route asked for. */
+  readonly requiredScopes: readonly string[]
+  /** Scopes the token carried (empty when it had none). */
+  readonly providedScopes: readonly string[]
+
+  /**
+   * @param required - the scopes the route requires
+   * @param provided - the scopes the token carries
+   * @param options - message override and cause
+   */
+  constructor(
+    required: readonly string[],
+    provided: readonly string[],
+    options: AuthXErrorOptions = {},
+  ) {
+    super({
+      message: `Missing required scopes: ${formatScopes(required)}. Provided: ${formatScopes(provided)}`,
+      ...options,
+    })
+    this.requiredScopes = [...required]
+    this.providedScopes = [...provided]
+  }
+
+  override extraBody(): Record<string, unknown> {
+    return { required_scopes: this.requiredScopes, provided_scopes: this.providedScopes }
+  }
+
+  override challenge(): string {
+    return `Bearer error="insufficient_scope", scope="${quote(this.requiredScopes.join(' '))}"`
+  }
+}
+
+/** The token was issued for another login type (see `AuthManager`). */
+export class LoginTypeMismatchError extends TokenTypeError {
+  override readonly code = 'ERR_AUTHX_LOGIN_TYPE_MISMATCH'
+  /** The login type the route expects. */
+  readonly expectedType: string
+  /** The login type the token carries, or null when it has none. */
+  readonly actualType: string | null
+
+  /**
+   * @param expected - the login type the route expects
+   * @param actual - the login type of the token, or null
+   * @param options - message override and cause
+   */
+  constructor(expected: string, actual: string | null, options: AuthXErrorOptions = {}) {
+    super({
+      message: `Token type mismatch: expected '${expected}', got '${actual ?? 'unknown'}'`,
+      ...options,
+    })
+    this.expectedType = expected
+    this.actualType = actual
+  }
+
+  override extraBody(): Record<string, unknown> {
+    return { expected_type: this.expectedType, actual_type: this.actualType }
+  }
+}
+
+/** An authorization policy denied the request (403); the message is the policy's reason. */
+export class PolicyDeniedError extends AuthXError {
+  static override readonly defaultMessage = 'Policy denied'
+  override readonly statusCode = 403
+  override readonly code = 'ERR_AUTHX_POLICY_DENIED'
+  override challenge(): undefined {
+    return undefined
+  }
+}
+
+/** Too many requests for this key (429). */
+export class RateLimitExceededError extends AuthXError {
+  override readonly statusCode = 429
+  override readonly code = 'ERR_AUTHX_RATE_LIMITED'
+  /** Whole seconds until the window lets the next request through. */
+  readonly retryAfter: number
+
+  /**
+   * @param retryAfter - seconds until the next request may pass (rounded up, at least 1)
+   * @param options - message override and cause
+   */
+  constructor(retryAfter: number, options: AuthXErrorOptions = {}) {
+    const seconds = Math.max(1, Math.ceil(retryAfter))
+    super({ message: `Rate limit exceeded. Retry after ${seconds} seconds.`, ...options })
+    this.retryAfter = seconds
+  }
+
+  override extraBody(): Record<string, unknown> {
+    return { retry_after: this.retryAfter }
+  }
+
+  override extraHeaders(): Record<string, string> {
+    return { 'retry-after': String(this.retryAfter) }
+  }
+
+  override challenge(): undefined {
+    return undefined
+  }
+}
+
+/** The revocation/session/rate-limit store could not answer; we fail closed (503). */
+export class StoreUnavailableError extends AuthXError {
+  static override readonly defaultMessage = 'Authentication store unavailable'
+  override readonly statusCode = 503
+  override readonly code = 'ERR_AUTHX_STORE_UNAVAILABLE'
+  override challenge(): undefined {
+    return undefined
+  }
+}
+
+/** Names of the error classes whose message can be overridden per instance. */
+export type AuthXErrorName =
+  | 'MissingTokenError'
+  | 'MissingCSRFTokenError'
+  | 'JWTDecodeError'
+  | 'TokenExpiredError'
+  | 'TokenInvalidSignatureError'
+  | 'TokenInvalidAudienceError'
+  | 'TokenInvalidIssuerError'
+  | 'RevokedTokenError'
+  | 'TokenTypeError'
+  | 'AccessTokenRequiredError'
+  | 'RefreshTokenRequiredError'
+  | 'FreshTokenRequiredError'
+  | 'CSRFError'
+  | 'SubjectNotFoundError'
+  | 'InsufficientScopeError'
+  | 'LoginTypeMismatchError'
+  | 'PolicyDeniedError'
+  | 'RateLimitExceededError'
+  | 'StoreUnavailableError'
+
+/** An error rendered into the parts of an HTTP response, ready for any framework to send. */
+export interface ErrorResponse {
+  /** HTTP status. */
+  status: number
+  /** Lower-case header names to values (`content-type`, `www-authenticate`, `retry-after`...). */
+  headers: Record<string, string>
+  /** The JSON body of the contract. */
+  body: Record<string, unknown>
+}
+
+/**
+ * Renders an {@link AuthXError} into status, headers and body.
+ *
+ * @param error - the error to render
+ * @param messageKey - the body key that carries the message (`errorMessageKey`)
+ * @param messages - per-class message overrides
+ */
+export function renderError(
+  error: AuthXError,
+  messageKey = 'detail',
+  messages: Partial<Record<string, string>> = {},
+): ErrorResponse {
+  const message = messages[error.name] ?? error.message
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...error.extraHeaders(),
+  }
+  const challenge = error.challenge()
+  if (challenge !== undefined) headers['www-authenticate'] = challenge
+  return { status: error.statusCode, headers, body: error.toJSON(messageKey, message) }
+}

@@ -1,0 +1,111 @@
+/**
+ * Claim validation after the signature has been checked: time claims (with leeway), audience,
+ * issuer and the types of the registered claims authx-ts reads. Nothing here is believed before
+ * the signature is: this module is only ever called with a verified payload.
+ */
+import {
+  JWTDecodeError,
+  TokenExpiredError,
+  TokenInvalidAudienceError,
+  TokenInvalidIssuerError,
+} from '../errors.ts'
+import type { JSONObject } from './jws.ts'
+
+/** What claim validation needs to know. */
+export interface ClaimRules {
+  /** Current time, seconds since the epoch. */
+  readonly now: number
+  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. */
+  readonly leeway: number
+  /** Accepted audiences; null means tokens must not carry a non-empty `aud`. */
+  readonly audience: readonly string[] | null
+  /** The accepted issuer; null means `iss` is not checked beyond its type. */
+  readonly issuer: string | null
+  /** The claim that holds the subject (`sub` unless configured). */
+  readonly identityClaim: string
+  /** Whether a token of this `type` may omit `exp` (its configured lifetime is null). */
+  readonly allowsNoExpiry: (type: unknown) => boolean
+}
+
+function invalid(reason: string): JWTDecodeError {
+  return new JWTDecodeError({ reason })
+}
+
+/** Reads a NumericDate claim: absent, or a finite number (`1e400` parses to Infinity). */
+function numericDate(payload: JSONObject, name: string): number | undefined {
+  const value = payload[name]
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw invalid(`${name} is not a finite number`)
+  return value
+}
+
+function optionalType(payload: JSONObject, name: string, type: 'string' | 'boolean'): void {
+  const value = payload[name]
+  if (value !== undefined && typeof value !== type) throw invalid(`${name} is not a ${type}`)
+}
+
+/**
+ * Validates the claims of a verified payload.
+ *
+ * @param payload - the decoded payload
+ * @param rules - time, audience, issuer and identity rules
+ * @throws TokenExpiredError, TokenInvalidAudienceError, TokenInvalidIssuerError or JWTDecodeError
+ */
+export function validateClaims(payload: JSONObject, rules: ClaimRules): void {
+  const { now, leeway } = rules
+  const iat = numericDate(payload, 'iat')
+  const nbf = numericDate(payload, 'nbf')
+  const exp = numericDate(payload, 'exp')
+  if (iat !== undefined && iat > now + leeway) throw invalid('iat is in the future')
+  if (nbf !== undefined && nbf > now + leeway) throw invalid('token is not valid yet (nbf)')
+  if (exp === undefined) {
+    if (!rules.allowsNoExpiry(payload.type)) throw invalid('token has no exp')
+  } else if (exp <= now - leeway) {
+    throw new TokenExpiredError()
+  }
+
+  if (typeof payload[rules.identityClaim] !== 'string') {
+    throw invalid(`${rules.identityClaim} is missing or not a string`)
+  }
+  optionalType(payload, 'type', 'string')
+  optionalType(payload, 'jti', 'string')
+  optionalType(payload, 'csrf', 'string')
+  optionalType(payload, 'fresh', 'boolean')
+  const scopes = payload.scopes
+  if (
+    scopes !== undefined &&
+    !(Array.isArray(scopes) && scopes.every((s) => typeof s === 'string'))
+  ) {
+    throw invalid('scopes is not an array of strings')
+  }
+
+  checkIssuer(payload.iss, rules.issuer)
+  checkAudience(payload.aud, rules.audience)
+}
+
+function checkIssuer(iss: unknown, expected: string | null): void {
+  if (iss !== undefined && typeof iss !== 'string') {
+    throw expected === null ? invalid('iss is not a string') : new TokenInvalidIssuerError()
+  }
+  if (expected === null) return
+  if (iss === undefined) throw invalid('iss is required')
+  if (iss !== expected) throw new TokenInvalidIssuerError()
+}
+
+function checkAudience(aud: unknown, expected: readonly string[] | null): void {
+  if (aud === undefined) {
+    if (expected !== null) throw invalid('aud is required')
+    return
+  }
+  const list = typeof aud === 'string' ? [aud] : aud
+  if (!Array.isArray(list) || !list.every((a) => typeof a === 'string')) {
+    throw new TokenInvalidAudienceError({ reason: 'aud is not a string or an array of strings' })
+  }
+  if (expected === null) {
+    // A token meant for a named audience is not for a verifier that names none (RFC 7519 4.1.3).
+    if (list.length > 0) throw new TokenInvalidAudienceError({ reason: 'no audience is accepted' })
+    return
+  }
+  if (!list.some((a) => expected.includes(a))) throw new TokenInvalidAudienceError()
+}

@@ -1,0 +1,276 @@
+/**
+ * Key import and algorithm binding. Every configured key is turned into a `KeyObject` once, at
+ * construction, and bound to exactly one algorithm: the token header's `alg` can only choose
+ * among these bindings, never change how a key is used (RFC 8725 section 2.1 and 3.1).
+ */
+import { KeyObject, createPrivateKey, createPublicKey, createSecretKey } from 'node:crypto'
+import { BadConfigurationError } from '../errors.ts'
+
+/** Every signing algorithm authx-ts supports. `none` is not one of them, by design. */
+export const ALGORITHMS = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const
+
+/** A JWS algorithm name supported by authx-ts. */
+export type Algorithm = (typeof ALGORITHMS)[number]
+
+/** A JSON Web Key as a plain object (RFC 7517). */
+export type JWKInput = { kty: string } & Record<string, unknown>
+
+/**
+ * Anything that can be used as a key: a secret string or bytes (HS*), a PEM string or buffer
+ * (SPKI, PKCS#8, PKCS#1, X.509 certificate), a JWK object, a Node `KeyObject` or a WebCrypto
+ * `CryptoKey`.
+ */
+export type KeyInput = string | Uint8Array | KeyObject | CryptoKey | JWKInput
+
+/** How an algorithm signs: its family, hash and, for ECDSA, curve and signature size. */
+export interface AlgorithmSpec {
+  family: 'hmac' | 'rsa' | 'pss' | 'ecdsa' | 'eddsa'
+  /** Node digest name, or null for EdDSA (the hash is part of the scheme). */
+  hash: 'sha256' | 'sha384' | 'sha512' | null
+  /** Bytes of the hash output: the minimum HMAC secret length (RFC 7518 section 3.2). */
+  hashBytes: number
+  /** For ECDSA: the Node curve name and the exact R||S signature length. */
+  curve?: string
+  signatureBytes?: number
+}
+
+/** The static table of algorithm properties. */
+export const ALGORITHM_SPECS: Readonly<Record<Algorithm, AlgorithmSpec>> = {
+  HS256: { family: 'hmac', hash: 'sha256', hashBytes: 32 },
+  HS384: { family: 'hmac', hash: 'sha384', hashBytes: 48 },
+  HS512: { family: 'hmac', hash: 'sha512', hashBytes: 64 },
+  RS256: { family: 'rsa', hash: 'sha256', hashBytes: 32 },
+  RS384: { family: 'rsa', hash: 'sha384', hashBytes: 48 },
+  RS512: { family: 'rsa', hash: 'sha512', hashBytes: 64 },
+  PS256: { family: 'pss', hash: 'sha256', hashBytes: 32 },
+  PS384: { family: 'pss', hash: 'sha384', hashBytes: 48 },
+  PS512: { family: 'pss', hash: 'sha512', hashBytes: 64 },
+  ES256: {
+    family: 'ecdsa',
+    hash: 'sha256',
+    hashBytes: 32,
+    curve: 'prime256v1',
+    signatureBytes: 64,
+  },
+  ES384: { family: 'ecdsa', hash: 'sha384', hashBytes: 48, curve: 'secp384r1', signatureBytes: 96 },
+  ES512: {
+    family: 'ecdsa',
+    hash: 'sha512',
+    hashBytes: 64,
+    curve: 'secp521r1',
+    signatureBytes: 132,
+  },
+  EdDSA: { family: 'eddsa', hash: null, hashBytes: 64 },
+}
+
+/** A key bound to one algorithm, ready for the hot path. */
+export interface BoundKey {
+  readonly alg: Algorithm
+  readonly spec: AlgorithmSpec
+  readonly key: KeyObject
+  /** The `kid` this key answers to, if one was configured. */
+  readonly kid: string | undefined
+}
+
+/**
+ * Whether `value` names a supported algorithm.
+ *
+ * @param value - anything
+ */
+export function isAlgorithm(value: unknown): value is Algorithm {
+  return typeof value === 'string' && (ALGORITHMS as readonly string[]).includes(value)
+}
+
+function isKeyObject(value: unknown): value is KeyObject {
+  return value instanceof KeyObject
+}
+
+function isCryptoKey(value: unknown): value is CryptoKey {
+  return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey
+}
+
+function isJWK(value: unknown): value is JWKInput {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Uint8Array) &&
+    typeof (value as { kty?: unknown }).kty === 'string'
+  )
+}
+
+function looksLikePEM(value: string | Uint8Array): boolean {
+  const text = typeof value === 'string' ? value : Buffer.from(value).toString('latin1')
+  return text.includes('-----BEGIN')
+}
+
+/** Imports an HMAC secret and checks its length against the hash output. */
+function importSecret(input: KeyInput, alg: Algorithm, option: string): KeyObject {
+  let key: KeyObject
+  if (isKeyObject(input)) key = input
+  else if (isCryptoKey(input)) key = KeyObject.from(input)
+  else if (isJWK(input)) {
+    if (input.kty !== 'oct' || typeof input.k !== 'string') {
+      throw new BadConfigurationError(`${option}: ${alg} needs an "oct" JWK with a "k" member`)
+    }
+    key = createSecretKey(Buffer.from(input.k, 'base64url'))
+  } else {
+    // A PEM given as an HMAC secret is the classic algorithm-confusion setup (CVE-2015-9235):
+    // refuse it outright rather than sign with public material.
+    if (looksLikePEM(input)) {
+      throw new BadConfigurationError(
+        `${option}: a PEM key cannot be an ${alg} secret; use an RS/PS/ES/EdDSA algorithm with publicKey/privateKey, or a random secret`,
+      )
+    }
+    key = createSecretKey(
+      typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input),
+    )
+  }
+  if (key.type !== 'secret') {
+    throw new BadConfigurationError(
+      `${option}: ${alg} needs a secret, got a ${key.type} key; use an asymmetric algorithm for key pairs`,
+    )
+  }
+  const spec = ALGORITHM_SPECS[alg]
+  const size = key.symmetricKeySize ?? 0
+  if (size < spec.hashBytes) {
+    throw new BadConfigurationError(
+      `${option}: ${alg} needs a secret of at least ${spec.hashBytes} bytes (RFC 7518 section 3.2), got ${size}; generate one with \`openssl rand -base64 ${spec.hashBytes}\``,
+    )
+  }
+  return key
+}
+
+/** Checks that an asymmetric key matches the algorithm (type, curve, RSA size). */
+function checkAsymmetricKey(key: KeyObject, alg: Algorithm, option: string): void {
+  const spec = ALGORITHM_SPECS[alg]
+  const type = key.asymmetricKeyType
+  const details = key.asymmetricKeyDetails ?? {}
+  const mismatch = (want: string): never => {
+    throw new BadConfigurationError(
+      `${option}: ${alg} needs ${want} key, got ${type ?? key.type}; pick the algorithm that matches the key`,
+    )
+  }
+  switch (spec.family) {
+    case 'rsa':
+    case 'pss':
+      if (type !== 'rsa' && !(spec.family === 'pss' && type === 'rsa-pss')) mismatch('an RSA')
+      if ((details.modulusLength ?? 0) < 2048) {
+        throw new BadConfigurationError(
+          `${option}: RSA keys must have at least 2048 bits (RFC 7518 section 3.3), got ${details.modulusLength ?? 0}; generate a 2048-bit or larger key`,
+        )
+      }
+      return
+    case 'ecdsa':
+      if (type !== 'ec') mismatch('an EC')
+      if (details.namedCurve !== spec.curve) {
+        throw new BadConfigurationError(
+          `${option}: ${alg} needs an EC key on curve ${spec.curve}, got ${details.namedCurve ?? 'unknown'}`,
+        )
+      }
+      return
+    case 'eddsa':
+      if (type !== 'ed25519') mismatch('an Ed25519')
+      return
+    case 'hmac':
+      return
+  }
+}
+
+/**
+ * Imports a verification key for `alg`. Private keys are refused where a public key belongs:
+ * handing a verifier private material is a configuration mistake worth stopping.
+ *
+ * @param input - the configured key
+ * @param alg - the algorithm the key is bound to
+ * @param option - the option name, for error messages
+ * @throws BadConfigurationError when the key cannot serve `alg`
+ */
+export function importVerifyKey(input: KeyInput, alg: Algorithm, option: string): KeyObject {
+  if (ALGORITHM_SPECS[alg].family === 'hmac') return importSecret(input, alg, option)
+  let key: KeyObject
+  try {
+    if (isKeyObject(input)) key = input
+    else if (isCryptoKey(input)) key = KeyObject.from(input)
+    else if (isJWK(input)) {
+      if ('d' in input) throw privateWherePublic(option)
+      key = createPublicKey({ key: input as import('node:crypto').JsonWebKey, format: 'jwk' })
+    } else {
+      const pem = typeof input === 'string' ? input : Buffer.from(input).toString('utf8')
+      if (/PRIVATE KEY-----/.test(pem)) throw privateWherePublic(option)
+      key = createPublicKey(pem)
+    }
+  } catch (error) {
+    if (error instanceof BadConfigurationError) throw error
+    throw new BadConfigurationError(
+      `${option}: not a usable public key for ${alg} (expected PEM SPKI/PKCS#1/certificate, JWK, KeyObject or CryptoKey)`,
+    )
+  }
+  if (key.type === 'private') throw privateWherePublic(option)
+  if (key.type !== 'public') {
+    throw new BadConfigurationError(`${option}: ${alg} needs a public key, got a ${key.type} key`)
+  }
+  checkAsymmetricKey(key, alg, option)
+  return key
+}
+
+function privateWherePublic(option: string): BadConfigurationError {
+  return new BadConfigurationError(
+    `${option}: a private key was given where a public key belongs; pass the public half (or set privateKey for signing)`,
+  )
+}
+
+/**
+ * Imports a signing key for `alg`.
+ *
+ * @param input - the configured key
+ * @param alg - the algorithm the key is bound to
+ * @param option - the option name, for error messages
+ * @throws BadConfigurationError when the key cannot sign with `alg`
+ */
+export function importSignKey(input: KeyInput, alg: Algorithm, option: string): KeyObject {
+  if (ALGORITHM_SPECS[alg].family === 'hmac') return importSecret(input, alg, option)
+  let key: KeyObject
+  try {
+    if (isKeyObject(input)) key = input
+    else if (isCryptoKey(input)) key = KeyObject.from(input)
+    else if (isJWK(input))
+      key = createPrivateKey({ key: input as import('node:crypto').JsonWebKey, format: 'jwk' })
+    else key = createPrivateKey(typeof input === 'string' ? input : Buffer.from(input))
+  } catch {
+    throw new BadConfigurationError(
+      `${option}: not a usable private key for ${alg} (expected PEM PKCS#8/PKCS#1/SEC1, JWK, KeyObject or CryptoKey)`,
+    )
+  }
+  if (key.type !== 'private') {
+    throw new BadConfigurationError(
+      `${option}: ${alg} signing needs a private key, got a ${key.type} key`,
+    )
+  }
+  checkAsymmetricKey(key, alg, option)
+  return key
+}
+
+/**
+ * Binds a key to an algorithm.
+ *
+ * @param key - the imported key
+ * @param alg - its one algorithm
+ * @param kid - the key id it answers to, if any
+ */
+export function bindKey(key: KeyObject, alg: Algorithm, kid: string | undefined): BoundKey {
+  return Object.freeze({ alg, spec: ALGORITHM_SPECS[alg], key, kid })
+}
