@@ -143,6 +143,8 @@ export interface AuthXOptions {
   sessionTracking?: boolean | undefined
   /** Kept for AuthX parity. */
   sessionUpdateLastActive?: boolean | undefined
+  /** Stamped into every token as `login_type` (see `AuthManager`). */
+  loginType?: string | undefined
   /** Longest token accepted, in characters. @defaultValue 8192 */
   maxTokenLength?: number | undefined
   /** Per-class message overrides, e.g. `{ TokenExpiredError: 'Session expired' }`. */
@@ -204,6 +206,7 @@ export interface AuthXConfig {
   readonly implicitRefreshDeltatime: number
   readonly sessionTracking: boolean
   readonly sessionUpdateLastActive: boolean
+  readonly loginType: string | null
   readonly maxTokenLength: number
   readonly messages: Readonly<Partial<Record<string, string>>>
   readonly clock: () => number
@@ -526,6 +529,8 @@ export function resolveConfig(options: AuthXOptions): AuthXConfig {
       options.sessionUpdateLastActive,
       true,
     ),
+    loginType:
+      options.loginType === undefined ? null : stringOption('loginType', options.loginType, ''),
     maxTokenLength,
     messages: Object.freeze({ ...(options.messages ?? {}) }),
     clock,

@@ -1,0 +1,723 @@
+/**
+ * The framework-free `AuthX` class: token creation, verification, and the request pipeline
+ * (extract, verify, revocation, type, freshness, CSRF, scopes, subject). Adapters subclass it and
+ * add guards in their framework's shape; no auth logic lives anywhere else.
+ */
+import { randomUUID } from 'node:crypto'
+import { resolveConfig } from './config.ts'
+import type { AuthXConfig, AuthXOptions, TokenLocation } from './config.ts'
+import {
+  AccessTokenRequiredError,
+  AuthXError,
+  BadConfigurationError,
+  CSRFError,
+  FreshTokenRequiredError,
+  InsufficientScopeError,
+  MissingTokenError,
+  RefreshTokenRequiredError,
+  RevokedTokenError,
+  StoreUnavailableError,
+  SubjectNotFoundError,
+  TokenExpiredError,
+  renderError,
+} from './errors.ts'
+import type { ErrorResponse } from './errors.ts'
+import type { Duration } from './internal/duration.ts'
+import { parseDuration } from './internal/duration.ts'
+import { deletionCookies, tokenCookies } from './request/cookies.ts'
+import type { SetCookie } from './request/cookies.ts'
+import { createCsrfValue, csrfMatches } from './request/csrf.ts'
+import { extractToken, requireToken } from './request/extract.ts'
+import type { RequestToken, TokenType } from './request/extract.ts'
+import { viewFromRequest } from './request/view.ts'
+import type { RequestView } from './request/view.ts'
+import { hasRequiredScopes } from './scopes.ts'
+import { MemoryStore } from './stores/memory.ts'
+import type { Store } from './stores/types.ts'
+import { validateClaims } from './token/claims.ts'
+import type { ClaimRules } from './token/claims.ts'
+import { JWSVerifier, encodeSegment, signCompact } from './token/jws.ts'
+import type { JSONObject } from './token/jws.ts'
+import { RESERVED_CLAIMS, TokenPayloadImpl } from './token/payload.ts'
+import type { CustomClaims, TokenPayload } from './token/payload.ts'
+
+/** Options of {@link AuthX.createAccessToken} and {@link AuthX.createRefreshToken}. */
+export interface CreateTokenOptions {
+  /** Access tokens only: mark the token fresh (straight from a credential login). */
+  fresh?: boolean | undefined
+  /** Lifetime: seconds from now, `"15m"`-style, an absolute `Date`, or null for no `exp`. */
+  expiresIn?: Duration | Date | null | undefined
+  /** Custom claims; reserved names (`sub`, `exp`, `type`...) throw a `TypeError`. */
+  data?: CustomClaims | undefined
+  /** `aud` claim. @defaultValue `encodeAudience` */
+  audience?: string | string[] | undefined
+  /** `scopes` claim. Omitted when undefined; `[]` is kept. */
+  scopes?: readonly string[] | undefined
+  /** Extra JOSE header members (`kid`...); `alg` and `crit` cannot be set. */
+  headers?: Record<string, unknown> | undefined
+  /** Ties the token to a session (`sid` claim); revoking the session rejects it. */
+  sessionId?: string | undefined
+  /** Refresh-token family (`fam` claim) for rotation with reuse detection. */
+  familyId?: string | undefined
+}
+
+/** Options of {@link AuthX.createTokenPair}. */
+export interface CreateTokenPairOptions {
+  fresh?: boolean | undefined
+  accessExpiresIn?: Duration | Date | null | undefined
+  refreshExpiresIn?: Duration | Date | null | undefined
+  data?: CustomClaims | undefined
+  audience?: string | string[] | undefined
+  accessScopes?: readonly string[] | undefined
+  refreshScopes?: readonly string[] | undefined
+  headers?: Record<string, unknown> | undefined
+  sessionId?: string | undefined
+  familyId?: string | undefined
+}
+
+/** The JSON a login or refresh route returns. */
+export interface TokenPair {
+  access_token: string
+  refresh_token: string
+  token_type: 'bearer'
+}
+
+/** Options of {@link AuthX.verifyToken}. */
+export interface VerifyOptions {
+  /** Expected type. @defaultValue the request token's type, else `"access"` */
+  type?: TokenType | undefined
+  /** Check the `type` claim. @defaultValue true */
+  verifyType?: boolean | undefined
+  /** Require `fresh: true`. @defaultValue false */
+  verifyFresh?: boolean | undefined
+  /** Compare the CSRF value with the `csrf` claim (cookie tokens, or when `csrf` is given). @defaultValue true */
+  verifyCsrf?: boolean | undefined
+  /** The CSRF value to compare (defaults to the one found with a cookie token). */
+  csrf?: string | undefined
+  /** Accepted audience(s), overriding `decodeAudience`. */
+  audience?: string | string[] | undefined
+  /** Accepted issuer, overriding `decodeIssuer`. */
+  issuer?: string | undefined
+}
+
+/** What a guard checks. */
+export interface GuardOptions {
+  /** @defaultValue `"access"` */
+  type?: TokenType | undefined
+  /** @defaultValue true */
+  verifyType?: boolean | undefined
+  /** @defaultValue false */
+  verifyFresh?: boolean | undefined
+  /** @defaultValue true on `csrfMethods` when `cookieCsrfProtect`, else false */
+  verifyCsrf?: boolean | undefined
+  /** Locations for this route, in order. @defaultValue `tokenLocation` */
+  locations?: readonly TokenLocation[] | undefined
+  /** Required scopes. */
+  scopes?: readonly string[] | undefined
+  /** All scopes (AND) or any one (OR). @defaultValue true */
+  allScopes?: boolean | undefined
+}
+
+/** Options of {@link AuthX.getTokenFromRequest}. */
+export interface GetTokenOptions {
+  /** @defaultValue `"access"` */
+  type?: TokenType | undefined
+  /** Return null instead of throwing when no token is found. @defaultValue true */
+  optional?: boolean | undefined
+  /** @defaultValue `tokenLocation` */
+  locations?: readonly TokenLocation[] | undefined
+}
+
+/** Decides whether a verified token is revoked. May be async. */
+export type TokenBlocklist = (token: string, payload: TokenPayload) => boolean | Promise<boolean>
+
+/** Loads the subject (user) of a verified token; null/undefined means "no such subject". */
+export type SubjectGetter<Subject = unknown> = (
+  sub: string,
+  payload: TokenPayload,
+) => Subject | null | undefined | Promise<Subject | null | undefined>
+
+/** A request the core accepts: a Fetch `Request` or an adapter's `RequestView`. */
+export type RequestLike = Request | RequestView
+
+function isFetchRequest(value: RequestLike): value is Request {
+  return typeof Request !== 'undefined' && value instanceof Request
+}
+
+function absoluteExpiry(now: number, value: Duration | Date | null, option: string): number | null {
+  if (value === null) return null
+  if (value instanceof Date) return Math.floor(value.getTime() / 1000)
+  const seconds = parseDuration(value)
+  if (seconds === undefined)
+    throw new TypeError(`${option}: expected seconds, a string like "15m", a Date or null`)
+  return now + Math.round(seconds)
+}
+
+/**
+ * JWT authentication and authorization: AuthX for TypeScript.
+ *
+ * @example The seed's flow, framework-free
+ * ```ts
+ * const auth = new AuthX({ secretKey: process.env.JWT_SECRET_KEY })
+ * const token = auth.createAccessToken('user1')
+ * const payload = await auth.authenticate(request) // a Fetch Request
+ * payload.sub // 'user1'
+ * ```
+ */
+export class AuthX {
+  /** The validated, frozen configuration. */
+  readonly config: AuthXConfig
+  readonly #verifier: JWSVerifier
+  readonly #defaultHeader: string | undefined
+  readonly #store: Store
+  #revocationInUse: boolean
+  #blocklist: TokenBlocklist | undefined
+  #subjectGetter: SubjectGetter | undefined
+
+  /**
+   * @param options - see {@link AuthXOptions}; a key for the algorithm is required
+   * @throws BadConfigurationError naming the option and the fix
+   */
+  constructor(options: AuthXOptions) {
+    this.config = resolveConfig(options)
+    const { signingKey, verifyKeys, decodeAlgorithms, maxTokenLength } = this.config
+    this.#verifier = new JWSVerifier(verifyKeys, decodeAlgorithms, maxTokenLength)
+    this.#defaultHeader =
+      signingKey === undefined
+        ? undefined
+        : encodeSegment({
+            alg: signingKey.alg,
+            typ: 'JWT',
+            ...(signingKey.kid === undefined ? {} : { kid: signingKey.kid }),
+          })
+    // An explicit store is shared state (Redis): always consult it. The embedded MemoryStore is
+    // consulted only once something was revoked through it, so stateless apps pay nothing.
+    this.#store = options.store ?? new MemoryStore({ clock: this.config.clock })
+    this.#revocationInUse = options.store !== undefined
+  }
+
+  /** The store behind revocation, rotation, sessions and rate limits. */
+  get store(): Store {
+    return this.#store
+  }
+
+  // ---------------------------------------------------------------- creation
+
+  /**
+   * Creates an access token for `uid`.
+   *
+   * @param uid - the subject (stringified into the identity claim)
+   * @param options - freshness, lifetime, custom data, audience, scopes, extra headers
+   * @throws TypeError when `data` uses a reserved claim or `headers` sets `alg`/`crit`
+   * @throws BadConfigurationError when the instance has no signing key
+   *
+   * @example A fresh token with a role
+   * ```ts
+   * const token = auth.createAccessToken(user.id, { fresh: true, data: { role: 'admin' }, scopes: ['read'] })
+   * ```
+   */
+  createAccessToken(uid: string | number, options: CreateTokenOptions = {}): string {
+    return this.#createToken('access', uid, options)
+  }
+
+  /**
+   * Creates a refresh token for `uid` (never fresh; lifetime `refreshTokenExpires`).
+   *
+   * @param uid - the subject
+   * @param options - lifetime, custom data, audience, scopes, extra headers
+   */
+  createRefreshToken(
+    uid: string | number,
+    options: Omit<CreateTokenOptions, 'fresh'> = {},
+  ): string {
+    return this.#createToken('refresh', uid, options)
+  }
+
+  /**
+   * Creates an access and a refresh token together.
+   *
+   * @param uid - the subject
+   * @param options - shared data, audience and headers; separate scopes and lifetimes
+   * @returns `{ access_token, refresh_token, token_type: 'bearer' }`
+   */
+  createTokenPair(uid: string | number, options: CreateTokenPairOptions = {}): TokenPair {
+    const shared = {
+      data: options.data,
+      audience: options.audience,
+      headers: options.headers,
+      sessionId: options.sessionId,
+    }
+    return {
+      access_token: this.#createToken('access', uid, {
+        ...shared,
+        fresh: options.fresh,
+        expiresIn: options.accessExpiresIn,
+        scopes: options.accessScopes,
+      }),
+      refresh_token: this.#createToken('refresh', uid, {
+        ...shared,
+        expiresIn: options.refreshExpiresIn,
+        scopes: options.refreshScopes,
+        familyId: options.familyId,
+      }),
+      token_type: 'bearer',
+    }
+  }
+
+  #createToken(type: TokenType, uid: string | number, options: CreateTokenOptions): string {
+    const { config } = this
+    const key = config.signingKey
+    if (key === undefined) {
+      throw new BadConfigurationError(
+        'privateKey: this instance only verifies; set privateKey to create tokens',
+      )
+    }
+    if (typeof uid !== 'string' && typeof uid !== 'number')
+      throw new TypeError('uid must be a string or a number')
+    const now = Math.floor(config.clock())
+    const claims: JSONObject = { [config.identityClaim]: String(uid), jti: randomUUID(), type }
+    if (type === 'access') claims.fresh = options.fresh === true
+    claims.csrf =
+      config.cookieCsrfProtect && config.tokenLocation.includes('cookies') ? createCsrfValue() : ''
+    claims.iat = now
+    if (config.encodeNbf) claims.nbf = now
+    const lifetime = type === 'access' ? config.accessTokenExpires : config.refreshTokenExpires
+    const exp =
+      options.expiresIn === undefined
+        ? lifetime === null
+          ? null
+          : now + Math.round(lifetime)
+        : absoluteExpiry(now, options.expiresIn, 'expiresIn')
+    if (exp !== null) claims.exp = exp
+    if (config.encodeIssuer !== null) claims.iss = config.encodeIssuer
+    const audience = options.audience ?? config.encodeAudience
+    if (audience !== null) claims.aud = typeof audience === 'string' ? audience : [...audience]
+    if (options.scopes !== undefined) claims.scopes = [...options.scopes]
+    if (config.loginType !== null) claims.login_type = config.loginType
+    if (options.sessionId !== undefined) claims.sid = options.sessionId
+    if (options.familyId !== undefined) claims.fam = options.familyId
+    if (options.data !== undefined) {
+      for (const name of Object.keys(options.data)) {
+        if (RESERVED_CLAIMS.has(name) || name === config.identityClaim) {
+          throw new TypeError(
+            `data.${name} is a reserved claim; set it through its own option or rename it`,
+          )
+        }
+        // defineProperty, not assignment: a `__proto__` key must stay a plain claim.
+        Object.defineProperty(claims, name, {
+          value: options.data[name],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        })
+      }
+    }
+    return signCompact(key, this.#headerSegment(options.headers), claims)
+  }
+
+  #headerSegment(extra: Record<string, unknown> | undefined): string {
+    const key = this.config.signingKey
+    if (extra === undefined) return this.#defaultHeader as string
+    for (const name of ['alg', 'crit', 'b64', 'zip']) {
+      if (Object.hasOwn(extra, name)) throw new TypeError(`headers.${name} cannot be set`)
+    }
+    return encodeSegment({
+      alg: key?.alg,
+      typ: 'JWT',
+      ...(key?.kid === undefined ? {} : { kid: key.kid }),
+      ...extra,
+    })
+  }
+
+  // ------------------------------------------------------------ verification
+
+  /**
+   * Verifies a token synchronously: signature, claims, type, freshness and CSRF. It does not
+   * consult revocation (that needs the store); {@link AuthX.verifyToken} does.
+   *
+   * @param token - a compact JWS or a token found in a request
+   * @param options - what to check
+   * @throws AuthXError subclasses for every failure
+   */
+  verifyTokenSync<Extra extends CustomClaims = CustomClaims>(
+    token: string | RequestToken,
+    options: VerifyOptions = {},
+  ): TokenPayload<Extra> {
+    const raw = typeof token === 'string' ? token : token.token
+    const { payload: claims } = this.#verifier.verify(raw)
+    validateClaims(claims, this.#claimRules(options))
+    const payload = new TokenPayloadImpl<Extra>(
+      claims,
+      this.config.identityClaim,
+      this.config.clock,
+    ) as TokenPayload<Extra>
+    const expected = options.type ?? (typeof token === 'string' ? 'access' : token.type)
+    if ((options.verifyType ?? true) && payload.type !== expected) {
+      throw expected === 'access' ? new AccessTokenRequiredError() : new RefreshTokenRequiredError()
+    }
+    if (options.verifyFresh === true && !payload.fresh) throw new FreshTokenRequiredError()
+    const presented = options.csrf ?? (typeof token === 'string' ? undefined : token.csrf)
+    const cookieToken = typeof token !== 'string' && token.location === 'cookies'
+    if ((options.verifyCsrf ?? true) && (cookieToken || options.csrf !== undefined)) {
+      if (presented === undefined || !csrfMatches(presented, payload.csrf ?? ''))
+        throw new CSRFError()
+    }
+    return payload
+  }
+
+  #claimRules(options: VerifyOptions): ClaimRules {
+    const { config } = this
+    const audience =
+      options.audience === undefined
+        ? config.decodeAudience
+        : typeof options.audience === 'string'
+          ? [options.audience]
+          : options.audience
+    return {
+      now: config.clock(),
+      leeway: config.decodeLeeway,
+      audience,
+      issuer: options.issuer ?? config.decodeIssuer,
+      identityClaim: config.identityClaim,
+      allowsNoExpiry: (type) =>
+        (type === 'refresh' ? config.refreshTokenExpires : config.accessTokenExpires) === null,
+    }
+  }
+
+  /**
+   * Verifies a token and checks that it is not revoked.
+   *
+   * @param token - a compact JWS or a token found in a request
+   * @param options - what to check
+   * @throws AuthXError subclasses; StoreUnavailableError (503) when the store cannot answer
+   *
+   * @example The seed's refresh route
+   * ```ts
+   * const refresh = await auth.getRefreshTokenFromRequest(request)
+   * const payload = await auth.verifyToken(refresh, { verifyType: true })
+   * ```
+   */
+  async verifyToken<Extra extends CustomClaims = CustomClaims>(
+    token: string | RequestToken,
+    options: VerifyOptions = {},
+  ): Promise<TokenPayload<Extra>> {
+    const payload = this.verifyTokenSync<Extra>(token, options)
+    await this.#checkRevocation(typeof token === 'string' ? token : token.token, payload)
+    return payload
+  }
+
+  async #checkRevocation(token: string, payload: TokenPayload): Promise<void> {
+    if (this.#revocationInUse) {
+      let revoked: boolean
+      try {
+        revoked = await this.#store.isRevoked({
+          jti: payload.jti,
+          sub: payload.sub,
+          iat: payload.iat,
+          sid: payload.sid,
+          fam: payload.fam,
+        })
+      } catch (cause) {
+        throw new StoreUnavailableError({ cause })
+      }
+      if (revoked) throw new RevokedTokenError()
+    }
+    if (this.#blocklist !== undefined) {
+      let revoked: boolean
+      try {
+        revoked = await this.#blocklist(token, payload)
+      } catch (cause) {
+        // A blocklist that cannot answer must not let the token through (fail closed).
+        throw new StoreUnavailableError({ cause, reason: 'token blocklist callback failed' })
+      }
+      if (revoked) throw new RevokedTokenError()
+    }
+  }
+
+  // ------------------------------------------------------------ the request
+
+  /**
+   * Finds a token in a request without verifying it.
+   *
+   * @param request - a Fetch `Request` or a `RequestView`
+   * @param options - type, locations, and whether a missing token is an error
+   * @returns the token, or null when optional and nothing was found
+   */
+  async getTokenFromRequest(
+    request: RequestLike,
+    options: GetTokenOptions = {},
+  ): Promise<RequestToken | null> {
+    const view = await this.#view(request, options.locations)
+    const extract = { type: options.type ?? 'access', locations: options.locations }
+    if (options.optional === false) return requireToken(view, this.config, extract)
+    try {
+      return extractToken(view, this.config, extract)
+    } catch (error) {
+      if (error instanceof MissingTokenError) return null
+      throw error
+    }
+  }
+
+  /**
+   * The access token of a request, or MissingTokenError.
+   *
+   * @param request - a Fetch `Request` or a `RequestView`
+   * @param locations - override of `tokenLocation`
+   */
+  async getAccessTokenFromRequest(
+    request: RequestLike,
+    locations?: readonly TokenLocation[],
+  ): Promise<RequestToken> {
+    return (await this.getTokenFromRequest(request, {
+      type: 'access',
+      optional: false,
+      locations,
+    })) as RequestToken
+  }
+
+  /**
+   * The refresh token of a request, or MissingTokenError.
+   *
+   * @param request - a Fetch `Request` or a `RequestView`
+   * @param locations - override of `tokenLocation`
+   */
+  async getRefreshTokenFromRequest(
+    request: RequestLike,
+    locations?: readonly TokenLocation[],
+  ): Promise<RequestToken> {
+    return (await this.getTokenFromRequest(request, {
+      type: 'refresh',
+      optional: false,
+      locations,
+    })) as RequestToken
+  }
+
+  async #view(
+    request: RequestLike,
+    locations: readonly TokenLocation[] | undefined,
+  ): Promise<RequestView> {
+    if (!isFetchRequest(request)) return request
+    const where = locations ?? this.config.tokenLocation
+    return viewFromRequest(request, {
+      json: where.includes('json'),
+      form: this.config.csrfCheckForm,
+    })
+  }
+
+  /**
+   * The whole pipeline: extract, verify (signature, claims, type, freshness, CSRF), revocation,
+   * scopes. What every guard runs.
+   *
+   * @param request - a Fetch `Request` or a `RequestView`
+   * @param options - what the route requires
+   * @returns the verified payload
+   * @throws AuthXError subclasses, rendered by the adapters as the JSON contract
+   */
+  async authenticate<Extra extends CustomClaims = CustomClaims>(
+    request: RequestLike,
+    options: GuardOptions = {},
+  ): Promise<TokenPayload<Extra>> {
+    const view = await this.#view(request, options.locations)
+    const type = options.type ?? 'access'
+    const found = requireToken(view, this.config, { type, locations: options.locations })
+    const { config } = this
+    const verifyCsrf =
+      options.verifyCsrf ??
+      (config.cookieCsrfProtect && (config.csrfMethods as readonly string[]).includes(view.method))
+    const payload = this.verifyTokenSync<Extra>(found, {
+      verifyType: options.verifyType,
+      verifyFresh: options.verifyFresh,
+      verifyCsrf,
+    })
+    await this.#checkRevocation(found.token, payload)
+    if (options.scopes !== undefined)
+      this.checkScopes(payload, options.scopes, options.allScopes ?? true)
+    return payload
+  }
+
+  /**
+   * Throws InsufficientScopeError (403) unless the payload grants the scopes.
+   *
+   * @param payload - a verified payload
+   * @param required - scopes the route needs
+   * @param all - AND (true) or OR (false)
+   */
+  checkScopes(payload: TokenPayload, required: readonly string[], all = true): void {
+    if (!hasRequiredScopes(required, payload.scopes, all)) {
+      throw new InsufficientScopeError(required, payload.scopes ?? [])
+    }
+  }
+
+  // ------------------------------------------------------------- callbacks
+
+  /**
+   * Registers a revocation callback, consulted after the signature check on every guarded
+   * request (so it can decide by `payload.jti`).
+   *
+   * @param callback - returns true (or resolves to true) for a revoked token
+   */
+  setTokenBlocklist(callback: TokenBlocklist): void {
+    if (typeof callback !== 'function') throw new TypeError('setTokenBlocklist expects a function')
+    this.#blocklist = callback
+  }
+
+  /**
+   * Registers the subject loader used by `currentSubject` guards.
+   *
+   * @param getter - loads the user for `sub`; null/undefined gives 401 SubjectNotFoundError
+   */
+  setSubjectGetter<Subject>(getter: SubjectGetter<Subject>): void {
+    if (typeof getter !== 'function') throw new TypeError('setSubjectGetter expects a function')
+    this.#subjectGetter = getter
+  }
+
+  /**
+   * Loads the subject of a verified payload.
+   *
+   * @param payload - a verified payload
+   * @throws SubjectNotFoundError when the getter finds nothing
+   * @throws BadConfigurationError when no getter is registered
+   */
+  async getSubject<Subject = unknown>(payload: TokenPayload): Promise<Subject> {
+    if (this.#subjectGetter === undefined) {
+      throw new BadConfigurationError(
+        'setSubjectGetter: register a subject getter before using currentSubject',
+      )
+    }
+    const subject = await this.#subjectGetter(payload.sub, payload)
+    if (subject === null || subject === undefined) throw new SubjectNotFoundError()
+    return subject as Subject
+  }
+
+  // ------------------------------------------------------------- revocation
+
+  /**
+   * Revokes one token by its `jti`, until the token's own `exp`.
+   *
+   * @param token - a compact JWS or a verified payload
+   * @throws TypeError when the token has no `jti`
+   */
+  async revokeToken(token: string | TokenPayload): Promise<void> {
+    let payload: TokenPayload
+    if (typeof token === 'string') {
+      try {
+        payload = this.verifyTokenSync(token, { verifyType: false, verifyCsrf: false })
+      } catch (error) {
+        if (error instanceof TokenExpiredError) return // already unusable
+        throw error
+      }
+    } else payload = token
+    if (payload.jti === undefined)
+      throw new TypeError('the token has no jti and cannot be revoked by id')
+    this.#revocationInUse = true
+    await this.#storeCall(() =>
+      this.#store.revoke('jti', payload.jti as string, payload.exp ?? this.#longestExpiry()),
+    )
+  }
+
+  /**
+   * Revokes every token of a subject issued until now (a "log out everywhere").
+   *
+   * @param sub - the subject
+   */
+  async revokeAllForSubject(sub: string): Promise<void> {
+    this.#revocationInUse = true
+    const now = this.config.clock()
+    await this.#storeCall(() => this.#store.revokeSubject(sub, now, this.#longestExpiry()))
+  }
+
+  /** When the longest-lived token issued now would expire: how long revocations must last. */
+  #longestExpiry(): number {
+    const { accessTokenExpires, refreshTokenExpires, clock } = this.config
+    const lifetimes = [accessTokenExpires, refreshTokenExpires]
+    // A null lifetime means tokens that never expire: remember their revocation for ten years.
+    const longest = lifetimes.includes(null)
+      ? 10 * 365 * 86_400
+      : Math.max(...(lifetimes as number[]))
+    return clock() + longest + this.config.decodeLeeway
+  }
+
+  /**
+   * Runs a store operation, turning its failure into StoreUnavailableError (503).
+   *
+   * @internal used by the features built on the store
+   */
+  async #storeCall<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation()
+    } catch (cause) {
+      if (cause instanceof AuthXError) throw cause
+      throw new StoreUnavailableError({ cause })
+    }
+  }
+
+  /** Marks the store as holding revocations, so every guarded request consults it. */
+  protected useRevocation(): void {
+    this.#revocationInUse = true
+  }
+
+  // ---------------------------------------------------------------- cookies
+
+  /**
+   * The Set-Cookie values that store an access token (and its CSRF cookie).
+   *
+   * @param token - an access token created by this instance
+   * @param options - `maxAge` in seconds (default `cookieMaxAge`)
+   */
+  accessCookies(token: string, options: { maxAge?: number | null } = {}): SetCookie[] {
+    return this.#tokenCookies('access', token, options.maxAge)
+  }
+
+  /**
+   * The Set-Cookie values that store a refresh token (and its CSRF cookie).
+   *
+   * @param token - a refresh token created by this instance
+   * @param options - `maxAge` in seconds (default `cookieMaxAge`)
+   */
+  refreshCookies(token: string, options: { maxAge?: number | null } = {}): SetCookie[] {
+    return this.#tokenCookies('refresh', token, options.maxAge)
+  }
+
+  #tokenCookies(type: TokenType, token: string, maxAge: number | null | undefined): SetCookie[] {
+    const { config } = this
+    // The CSRF cookie carries the token's own claim, so the token is verified to read it.
+    const csrf =
+      config.cookieCsrfProtect && config.csrfInCookies
+        ? (this.verifyTokenSync(token, { type, verifyCsrf: false }).csrf ?? '')
+        : ''
+    return tokenCookies(config, type, token, csrf, maxAge)
+  }
+
+  /**
+   * Deletions of the token (and CSRF) cookies.
+   *
+   * @param which - `"access"`, `"refresh"` or `"both"`
+   * @defaultValue which - `"both"`
+   */
+  unsetCookies(which: TokenType | 'both' = 'both'): SetCookie[] {
+    if (which === 'both')
+      return [...deletionCookies(this.config, 'access'), ...deletionCookies(this.config, 'refresh')]
+    return deletionCookies(this.config, which)
+  }
+
+  // ----------------------------------------------------------------- errors
+
+  /**
+   * Renders an error into the contract's status, headers and JSON body.
+   *
+   * @param error - an AuthXError
+   */
+  renderError(error: AuthXError): ErrorResponse {
+    return renderError(error, this.config.errorMessageKey, this.config.messages)
+  }
+
+  /**
+   * Renders an error as a Fetch `Response` (Next.js route handlers, Bun, Deno, Workers).
+   *
+   * @param error - an AuthXError
+   */
+  errorResponse(error: AuthXError): Response {
+    const { status, headers, body } = this.renderError(error)
+    return new Response(JSON.stringify(body), { status, headers })
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * authx-ts: JWT authentication and authorization for Node.js, AuthX for TypeScript.
+ *
+ * This entry is framework-free: the `AuthX` class, configuration, payload and request-token types,
+ * errors, store interfaces, `MemoryStore` and the Fetch-API (`Request`) integration. Framework
+ * bindings live in `authx-ts/fastify`, `authx-ts/express` and `authx-ts/hono`; `RedisStore` in
+ * `authx-ts/redis`.
+ *
+ * @packageDocumentation
+ */
+export { AuthX } from './authx.ts'
+export type {
+  CreateTokenOptions,
+  CreateTokenPairOptions,
+  GetTokenOptions,
+  GuardOptions,
+  RequestLike,
+  SubjectGetter,
+  TokenBlocklist,
+  TokenPair,
+  VerifyOptions,
+} from './authx.ts'
+export { configFromEnv, TOKEN_LOCATIONS } from './config.ts'
+export type {
+  AuthXConfig,
+  AuthXOptions,
+  Duration,
+  HTTPMethod,
+  SameSite,
+  TokenLocation,
+} from './config.ts'
+export * from './errors.ts'
+export { TokenPayload } from './token/payload.ts'
+export type { CustomClaims } from './token/payload.ts'
+export { ALGORITHMS } from './token/keys.ts'
+export type { Algorithm, KeyInput, JWKInput } from './token/keys.ts'
+export type { RequestToken, TokenType } from './request/extract.ts'
+export type { RequestView } from './request/view.ts'
+export { viewFromRequest } from './request/view.ts'
+export type { SetCookie } from './request/cookies.ts'
+export { hasRequiredScopes, scopeMatches } from './scopes.ts'
+export { MemoryStore } from './stores/memory.ts'
+export type {
+  RateLimitHit,
+  RefreshUse,
+  RevocationKind,
+  RevocationQuery,
+  SessionRecord,
+  Store,
+} from './stores/types.ts'

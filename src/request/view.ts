@@ -1,0 +1,127 @@
+/**
+ * `RequestView`: the little the core needs from a request (method, headers, cookies, query, body),
+ * read lazily. Adapters build one from their framework's request without copying it into a Web
+ * `Request`; {@link viewFromRequest} builds one from a Fetch `Request`.
+ */
+import { parse as parseCookies } from 'cookie'
+
+/** The core's view of an HTTP request. Every accessor is lazy and may be called repeatedly. */
+export interface RequestView {
+  /** Upper-case HTTP method. */
+  readonly method: string
+  /** The URL path, without the query string. */
+  readonly path: string
+  /** A header by lower-case name; repeated headers are joined with `, `. */
+  header(name: string): string | undefined
+  /** A cookie by name. */
+  cookie(name: string): string | undefined
+  /** A query parameter: a string, an array when repeated, undefined when absent. */
+  query(name: string): string | string[] | undefined
+  /** The body parsed as JSON, or undefined when it is not JSON (or cannot be parsed). */
+  json(): unknown
+  /** The body parsed as a form (urlencoded or multipart), or undefined. */
+  form(): unknown
+}
+
+/**
+ * Parses a `Cookie` header into a null-prototype record.
+ *
+ * @param header - the raw header, possibly absent
+ */
+export function parseCookieHeader(header: string | undefined): Record<string, string | undefined> {
+  if (header === undefined || header === '') return Object.create(null) as Record<string, string>
+  return parseCookies(header)
+}
+
+/**
+ * Whether a `Content-Type` names JSON: `application/json` or any `+json` type, parameters such
+ * as `; charset=utf-8` allowed (AuthX only took the exact string).
+ *
+ * @param contentType - the raw header
+ */
+export function isJSONContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false
+  const media = (contentType.split(';', 1)[0] ?? '').trim().toLowerCase()
+  return (
+    media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'))
+  )
+}
+
+/** Whether a `Content-Type` names a form. */
+export function isFormContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false
+  const media = (contentType.split(';', 1)[0] ?? '').trim().toLowerCase()
+  return media === 'application/x-www-form-urlencoded' || media === 'multipart/form-data'
+}
+
+/** A `RequestView` over a Fetch `Request` whose body was read in advance (if it had one). */
+class FetchRequestView implements RequestView {
+  readonly method: string
+  readonly path: string
+  readonly #request: Request
+  readonly #url: URL
+  readonly #body: { json?: unknown; form?: unknown }
+  #cookies: Record<string, string | undefined> | undefined
+
+  constructor(request: Request, body: { json?: unknown; form?: unknown }) {
+    this.#request = request
+    this.#url = new URL(request.url)
+    this.method = request.method.toUpperCase()
+    this.path = this.#url.pathname
+    this.#body = body
+  }
+
+  header(name: string): string | undefined {
+    return this.#request.headers.get(name) ?? undefined
+  }
+
+  cookie(name: string): string | undefined {
+    this.#cookies ??= parseCookieHeader(this.header('cookie'))
+    return this.#cookies[name]
+  }
+
+  query(name: string): string | string[] | undefined {
+    const values = this.#url.searchParams.getAll(name)
+    if (values.length === 0) return undefined
+    return values.length === 1 ? values[0] : values
+  }
+
+  json(): unknown {
+    return this.#body.json
+  }
+
+  form(): unknown {
+    return this.#body.form
+  }
+}
+
+/** Bodies larger than this are not read for a token (1 MiB). */
+const MAX_BODY_BYTES = 1 << 20
+
+/**
+ * Builds a `RequestView` from a Fetch `Request`. The body is read from a clone only when it is
+ * JSON or a form and one of `readJSON`/`readForm` asks for it, so the handler can still read it.
+ *
+ * @param request - the Fetch request
+ * @param want - which bodies the caller may need
+ */
+export async function viewFromRequest(
+  request: Request,
+  want: { json: boolean; form: boolean } = { json: true, form: false },
+): Promise<RequestView> {
+  const contentType = request.headers.get('content-type') ?? undefined
+  const body: { json?: unknown; form?: unknown } = {}
+  const length = Number(request.headers.get('content-length') ?? 0)
+  if (request.body !== null && length <= MAX_BODY_BYTES) {
+    try {
+      if (want.json && isJSONContentType(contentType)) {
+        body.json = JSON.parse(await request.clone().text()) as unknown
+      } else if (want.form && isFormContentType(contentType)) {
+        body.form = Object.fromEntries(await request.clone().formData())
+      }
+    } catch {
+      // An unparsable body simply holds no token; the extractor reports it as missing.
+    }
+  }
+  return new FetchRequestView(request, body)
+}
