@@ -1,0 +1,263 @@
+/**
+ * `authx-ts/fastify`: the `AuthX` class bound to Fastify 5. Guards are `preHandler` hooks; they
+ * answer with the JSON error contract themselves, so routes are safe even without `handleErrors`.
+ *
+ * @example The seed's quickstart
+ * ```ts
+ * import Fastify from 'fastify'
+ * import { AuthX } from 'authx-ts/fastify'
+ * const app = Fastify()
+ * const auth = new AuthX({ secretKey: process.env.JWT_SECRET_KEY })
+ * auth.handleErrors(app)
+ * app.get('/protected', { preHandler: auth.accessTokenRequired }, async () => ({ message: 'hi' }))
+ * ```
+ *
+ * @packageDocumentation
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { AuthX as CoreAuthX } from '../authx.ts'
+import type { GuardOptions } from '../authx.ts'
+import type { AuthXOptions } from '../config.ts'
+import { isAuthXError } from '../errors.ts'
+import type { SetCookie } from '../request/cookies.ts'
+import { parseCookieHeader } from '../request/view.ts'
+import type { RequestView } from '../request/view.ts'
+import type { CustomClaims, TokenPayload } from '../token/payload.ts'
+
+export * from '../index.ts'
+
+/** A Fastify `preHandler` guard. */
+export type FastifyGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+
+const PAYLOAD = Symbol('authx.payload')
+const SUBJECT = Symbol('authx.subject')
+
+interface AuthXRequest {
+  [PAYLOAD]?: TokenPayload
+  [SUBJECT]?: unknown
+}
+
+/** The core's view of a Fastify request: Fastify has already parsed query and body. */
+class FastifyRequestView implements RequestView {
+  readonly method: string
+  readonly #request: FastifyRequest
+  #cookies: Record<string, string | undefined> | undefined
+
+  constructor(request: FastifyRequest) {
+    this.#request = request
+    this.method = request.method
+  }
+
+  get path(): string {
+    const url = this.#request.url
+    const q = url.indexOf('?')
+    return q === -1 ? url : url.slice(0, q)
+  }
+
+  header(name: string): string | undefined {
+    const value = this.#request.headers[name]
+    return Array.isArray(value) ? value.join(', ') : value
+  }
+
+  cookie(name: string): string | undefined {
+    // Use @fastify/cookie's parse when the app registered it; parse the header ourselves if not.
+    const parsed = (this.#request as { cookies?: Record<string, string | undefined> }).cookies
+    this.#cookies ??= parsed ?? parseCookieHeader(this.header('cookie'))
+    return this.#cookies[name]
+  }
+
+  query(name: string): string | string[] | undefined {
+    const query = this.#request.query as Record<string, unknown> | undefined
+    if (query === undefined || query === null || !Object.hasOwn(query, name)) return undefined
+    const value = query[name]
+    return typeof value === 'string' || Array.isArray(value)
+      ? (value as string | string[])
+      : undefined
+  }
+
+  json(): unknown {
+    return this.#request.body
+  }
+
+  form(): unknown {
+    return this.#request.body
+  }
+}
+
+function sendCookies(reply: FastifyReply, cookies: readonly SetCookie[]): void {
+  // Fastify appends repeated set-cookie headers instead of replacing them.
+  for (const cookie of cookies) void reply.header('set-cookie', cookie.header)
+}
+
+/**
+ * `AuthX` for Fastify: the core class plus guards, error handling and cookie helpers.
+ *
+ * @example Guards, scopes and the payload
+ * ```ts
+ * app.get('/me', { preHandler: auth.accessTokenRequired }, async (request) => ({ user: auth.payload(request).sub }))
+ * app.get('/admin', { preHandler: auth.scopesRequired(['admin:*']) }, async () => 'ok')
+ * ```
+ */
+export class AuthX extends CoreAuthX {
+  /** Requires a valid access token. */
+  readonly accessTokenRequired: FastifyGuard
+  /** Requires a valid refresh token. */
+  readonly refreshTokenRequired: FastifyGuard
+  /** Requires a fresh access token. */
+  readonly freshTokenRequired: FastifyGuard
+  /** Requires an access token and loads its subject with the getter (401 if none). */
+  readonly currentSubject: FastifyGuard
+
+  /**
+   * @param options - see `AuthXOptions`
+   * @throws BadConfigurationError naming the option and the fix
+   */
+  constructor(options: AuthXOptions) {
+    super(options)
+    this.accessTokenRequired = this.tokenRequired({ type: 'access' })
+    this.refreshTokenRequired = this.tokenRequired({ type: 'refresh' })
+    this.freshTokenRequired = this.tokenRequired({ type: 'access', verifyFresh: true })
+    this.currentSubject = this.#guard({ type: 'access' }, true)
+  }
+
+  /**
+   * A guard with explicit options.
+   *
+   * @param options - type, verifyType, verifyFresh, verifyCsrf, locations
+   *
+   * @example A refresh token from a cookie only
+   * ```ts
+   * app.post('/refresh', { preHandler: auth.tokenRequired({ type: 'refresh', locations: ['cookies'] }) }, handler)
+   * ```
+   */
+  tokenRequired(options: GuardOptions = {}): FastifyGuard {
+    return this.#guard({ ...options }, false)
+  }
+
+  /**
+   * A guard that requires an access token granting the scopes.
+   *
+   * @param scopes - required scopes (AuthX wildcards: `admin:*`)
+   * @param options - `all: false` for any-of; other guard options
+   */
+  scopesRequired(
+    scopes: readonly string[],
+    options: GuardOptions & { all?: boolean } = {},
+  ): FastifyGuard {
+    if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
+      throw new TypeError('scopesRequired expects an array of strings')
+    }
+    const { all, ...rest } = options
+    return this.#guard(
+      { ...rest, type: 'access', scopes: [...scopes], allScopes: all ?? true },
+      false,
+    )
+  }
+
+  #guard(options: GuardOptions, loadSubject: boolean): FastifyGuard {
+    const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      try {
+        const payload = await this.authenticate(new FastifyRequestView(request), options)
+        ;(request as AuthXRequest)[PAYLOAD] = payload
+        if (loadSubject) (request as AuthXRequest)[SUBJECT] = await this.getSubject(payload)
+      } catch (error) {
+        if (!isAuthXError(error)) throw error
+        const { status, headers, body } = this.renderError(error)
+        await reply.code(status).headers(headers).send(body)
+      }
+    }
+    Object.defineProperty(guard, 'name', { value: 'authxGuard' })
+    return guard
+  }
+
+  /**
+   * The verified payload of a guarded request.
+   *
+   * @param request - the Fastify request
+   * @throws TypeError when the route has no AuthX guard
+   */
+  payload<Extra extends CustomClaims = CustomClaims>(request: FastifyRequest): TokenPayload<Extra> {
+    const payload = (request as AuthXRequest)[PAYLOAD]
+    if (payload === undefined)
+      throw new TypeError('auth.payload(request) needs a route guarded by AuthX')
+    return payload as TokenPayload<Extra>
+  }
+
+  /**
+   * The subject loaded by the `currentSubject` guard.
+   *
+   * @param request - the Fastify request
+   */
+  subject<Subject = unknown>(request: FastifyRequest): Subject {
+    return (request as AuthXRequest)[SUBJECT] as Subject
+  }
+
+  /**
+   * The core's `RequestView` of a Fastify request, for `getTokenFromRequest`, `authenticate`...
+   *
+   * @param request - the Fastify request
+   */
+  view(request: FastifyRequest): RequestView {
+    return new FastifyRequestView(request)
+  }
+
+  /**
+   * Renders AuthX errors thrown in handlers as the JSON contract; other errors go to the
+   * previous error handler untouched.
+   *
+   * @param app - the Fastify instance
+   */
+  handleErrors(app: FastifyInstance): void {
+    const previous = app.errorHandler
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (!isAuthXError(error)) return previous.call(app, error, request, reply)
+      const { status, headers, body } = this.renderError(error)
+      return reply.code(status).headers(headers).send(body)
+    })
+  }
+
+  /**
+   * Sets the access-token cookie (and its CSRF cookie) on a reply.
+   *
+   * @param token - an access token of this instance
+   * @param reply - the Fastify reply
+   * @param maxAge - seconds (default `cookieMaxAge`)
+   */
+  setAccessCookies(token: string, reply: FastifyReply, maxAge?: number): void {
+    sendCookies(reply, this.accessCookies(token, maxAge === undefined ? {} : { maxAge }))
+  }
+
+  /**
+   * Sets the refresh-token cookie (and its CSRF cookie) on a reply.
+   *
+   * @param token - a refresh token of this instance
+   * @param reply - the Fastify reply
+   * @param maxAge - seconds (default `cookieMaxAge`)
+   */
+  setRefreshCookies(token: string, reply: FastifyReply, maxAge?: number): void {
+    sendCookies(reply, this.refreshCookies(token, maxAge === undefined ? {} : { maxAge }))
+  }
+
+  /** Deletes the access cookies. @param reply - the Fastify reply */
+  unsetAccessCookies(reply: FastifyReply): void {
+    sendCookies(reply, super.unsetCookies('access'))
+  }
+
+  /** Deletes the refresh cookies. @param reply - the Fastify reply */
+  unsetRefreshCookies(reply: FastifyReply): void {
+    sendCookies(reply, super.unsetCookies('refresh'))
+  }
+
+  /**
+   * Deletes every AuthX cookie on a reply; with `"access"`, `"refresh"` or nothing, only returns
+   * the deletions (the core behaviour).
+   *
+   * @param target - a Fastify reply, or which cookies
+   */
+  override unsetCookies(target?: FastifyReply | 'access' | 'refresh' | 'both'): SetCookie[] {
+    if (typeof target !== 'object') return super.unsetCookies(target)
+    const cookies = super.unsetCookies('both')
+    sendCookies(target, cookies)
+    return cookies
+  }
+}
