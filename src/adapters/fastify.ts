@@ -22,6 +22,7 @@ import { isAuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
 import { parseCookieHeader } from '../request/view.ts'
 import type { RequestView } from '../request/view.ts'
+import { TokenPayloadImpl } from '../token/payload.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 
 export * from '../index.ts'
@@ -155,11 +156,32 @@ export class AuthX extends CoreAuthX {
   }
 
   #guard(options: GuardOptions, loadSubject: boolean): FastifyGuard {
+    return this.guardFrom(async (view) => {
+      const payload = await this.authenticate(view, options)
+      return loadSubject ? { payload, subject: await this.getSubject(payload) } : payload
+    })
+  }
+
+  /**
+   * Builds a guard from any authentication function: the building block of the ready guards and
+   * of extensions such as `AuthManager`. The function's payload (and subject) is attached to the
+   * request; its AuthX errors become the JSON contract.
+   *
+   * @param run - authenticates the request view; returns the payload, or payload and subject
+   */
+  guardFrom(
+    run: (view: RequestView) => Promise<TokenPayload | { payload: TokenPayload; subject: unknown }>,
+  ): FastifyGuard {
     const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
       try {
-        const payload = await this.authenticate(new FastifyRequestView(request), options)
-        ;(request as AuthXRequest)[PAYLOAD] = payload
-        if (loadSubject) (request as AuthXRequest)[SUBJECT] = await this.getSubject(payload)
+        const result = await run(new FastifyRequestView(request))
+        const target = request as AuthXRequest
+        // instanceof, not `'payload' in result`: custom claims also appear on a payload.
+        if (result instanceof TokenPayloadImpl) target[PAYLOAD] = result
+        else {
+          target[PAYLOAD] = result.payload
+          target[SUBJECT] = result.subject
+        }
       } catch (error) {
         if (!isAuthXError(error)) throw error
         const { status, headers, body } = this.renderError(error)
