@@ -1,0 +1,9 @@
+/**
+ * Every adapter the conformance suite runs against. Each suite file loops over this list, so an
+ * adapter registered here must pass every case.
+ */
+import type { AdapterDriver } from '../driver.ts'
+import { fastifyDriver } from './fastify.ts'
+
+/** The drivers under test. */
+export const DRIVERS: AdapterDriver[] = [fastifyDriver]
