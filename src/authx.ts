@@ -14,6 +14,7 @@ import {
   FreshTokenRequiredError,
   InsufficientScopeError,
   MissingTokenError,
+  RateLimitExceededError,
   RefreshTokenRequiredError,
   RevokedTokenError,
   StoreUnavailableError,
@@ -32,8 +33,13 @@ import type { RequestToken, TokenType } from './request/extract.ts'
 import { viewFromRequest } from './request/view.ts'
 import type { RequestView } from './request/view.ts'
 import { hasRequiredScopes } from './scopes.ts'
+import { resolveRateLimit } from './features/rate-limit.ts'
+import type { RateLimitOptions, ResolvedRateLimit } from './features/rate-limit.ts'
+import { FAMILY_DEADLINE_CLAIM, assertRefreshUse } from './features/rotation.ts'
+import { newSession } from './features/sessions.ts'
+import type { CreateSessionOptions } from './features/sessions.ts'
 import { MemoryStore } from './stores/memory.ts'
-import type { Store } from './stores/types.ts'
+import type { SessionRecord, Store } from './stores/types.ts'
 import { validateClaims } from './token/claims.ts'
 import type { ClaimRules } from './token/claims.ts'
 import { JWSVerifier, encodeSegment, signCompact } from './token/jws.ts'
@@ -193,7 +199,7 @@ export class AuthX {
     // An explicit store is shared state (Redis): always consult it. The embedded MemoryStore is
     // consulted only once something was revoked through it, so stateless apps pay nothing.
     this.#store = options.store ?? new MemoryStore({ clock: this.config.clock })
-    this.#revocationInUse = options.store !== undefined
+    this.#revocationInUse = options.store !== undefined || this.config.refreshRotation !== null
   }
 
   /** The store behind revocation, rotation, sessions and rate limits. */
@@ -241,11 +247,16 @@ export class AuthX {
    * @returns `{ access_token, refresh_token, token_type: 'bearer' }`
    */
   createTokenPair(uid: string | number, options: CreateTokenPairOptions = {}): TokenPair {
+    // Under rotation the access token joins its refresh token's family, so revoking the family
+    // (on reuse) rejects the access tokens it produced too.
+    const familyId =
+      options.familyId ?? (this.config.refreshRotation === null ? undefined : randomUUID())
     const shared = {
       data: options.data,
       audience: options.audience,
       headers: options.headers,
       sessionId: options.sessionId,
+      familyId,
     }
     return {
       access_token: this.#createToken('access', uid, {
@@ -258,13 +269,17 @@ export class AuthX {
         ...shared,
         expiresIn: options.refreshExpiresIn,
         scopes: options.refreshScopes,
-        familyId: options.familyId,
       }),
       token_type: 'bearer',
     }
   }
 
-  #createToken(type: TokenType, uid: string | number, options: CreateTokenOptions): string {
+  #createToken(
+    type: TokenType,
+    uid: string | number,
+    options: CreateTokenOptions,
+    familyDeadline?: number,
+  ): string {
     const { config } = this
     const key = config.signingKey
     if (key === undefined) {
@@ -296,6 +311,15 @@ export class AuthX {
     if (config.loginType !== null) claims.login_type = config.loginType
     if (options.sessionId !== undefined) claims.sid = options.sessionId
     if (options.familyId !== undefined) claims.fam = options.familyId
+    const rotation = config.refreshRotation
+    if (type === 'refresh' && rotation !== null) {
+      // Under rotation every refresh token belongs to a family with an absolute deadline; a new
+      // login starts a new family, a refresh continues the old one without extending it.
+      claims.fam ??= randomUUID()
+      const deadline = familyDeadline ?? now + rotation.familyLifetime
+      claims[FAMILY_DEADLINE_CLAIM] = deadline
+      if (claims.exp === undefined || (claims.exp as number) > deadline) claims.exp = deadline
+    }
     if (options.data !== undefined) {
       for (const name of Object.keys(options.data)) {
         if (RESERVED_CLAIMS.has(name) || name === config.identityClaim) {
@@ -654,6 +678,167 @@ export class AuthX {
   /** Marks the store as holding revocations, so every guarded request consults it. */
   protected useRevocation(): void {
     this.#revocationInUse = true
+  }
+
+  // ---------------------------------------------------------- refresh & sessions
+
+  /**
+   * Exchanges a refresh token for a new pair. The new tokens keep the subject, custom claims,
+   * scopes, audience and session of the old one, and are not fresh. With `refreshRotation`, the
+   * refresh token is consumed atomically: a second use (a replay, or a stolen copy) revokes its
+   * whole family. Without rotation, the same refresh token is returned.
+   *
+   * @param token - the refresh token (string or as found in the request)
+   * @param options - `scopes` to narrow the new tokens (never to widen them)
+   * @returns the new pair; send it with `Cache-Control: no-store`
+   * @throws RevokedTokenError on reuse or a revoked family; InsufficientScopeError when asking for
+   * scopes the refresh token does not grant
+   *
+   * @example A refresh route
+   * ```ts
+   * const found = await auth.getRefreshTokenFromRequest(request)
+   * return Response.json(await auth.refresh(found), { headers: { 'cache-control': 'no-store' } })
+   * ```
+   */
+  async refresh(
+    token: string | RequestToken,
+    options: { scopes?: readonly string[] } = {},
+  ): Promise<TokenPair> {
+    const payload = await this.verifyToken(token, { type: 'refresh' })
+    if (options.scopes !== undefined && !hasRequiredScopes(options.scopes, payload.scopes)) {
+      throw new InsufficientScopeError(options.scopes, payload.scopes ?? [])
+    }
+    const carried: CreateTokenOptions = {
+      data: payload.extra,
+      scopes: options.scopes ?? payload.scopes,
+      audience: payload.aud,
+      sessionId: payload.sid,
+    }
+    const raw = typeof token === 'string' ? token : token.token
+    if (this.config.refreshRotation === null) {
+      const access = this.#createToken('access', payload.sub, {
+        ...carried,
+        fresh: false,
+        familyId: payload.fam,
+      })
+      return { access_token: access, refresh_token: raw, token_type: 'bearer' }
+    }
+    // Tokens minted before rotation was switched on have no family: their own jti stands for one.
+    const family = payload.fam ?? `jti:${payload.jti ?? ''}`
+    const deadlineClaim = payload.claims[FAMILY_DEADLINE_CLAIM]
+    const deadline =
+      typeof deadlineClaim === 'number' ? deadlineClaim : (payload.exp ?? this.#longestExpiry())
+    const use = await this.#storeCall(() =>
+      this.#store.useRefreshToken(family, payload.jti ?? '', deadline),
+    )
+    assertRefreshUse(use)
+    if (payload.sid !== undefined && this.config.sessionUpdateLastActive)
+      await this.#touchSession(payload.sid)
+    const access = this.#createToken('access', payload.sub, {
+      ...carried,
+      fresh: false,
+      familyId: family,
+    })
+    const refresh = this.#createToken(
+      'refresh',
+      payload.sub,
+      { ...carried, familyId: family },
+      deadline,
+    )
+    return { access_token: access, refresh_token: refresh, token_type: 'bearer' }
+  }
+
+  /**
+   * Starts a login session; pass its `id` as `sessionId` when creating the login's tokens so
+   * that revoking the session rejects them.
+   *
+   * @param sub - the subject
+   * @param options - client address, user agent, data, lifetime
+   */
+  async createSession(sub: string, options: CreateSessionOptions = {}): Promise<SessionRecord> {
+    const now = this.config.clock()
+    const lifetime = options.expiresIn ?? this.config.refreshTokenExpires ?? 20 * 86_400
+    const session = newSession(sub, now, lifetime, options)
+    await this.#storeCall(() => this.#store.saveSession(session))
+    return session
+  }
+
+  /** A session by id, or null. @param id - the session id */
+  async getSession(id: string): Promise<SessionRecord | null> {
+    return this.#storeCall(() => this.#store.getSession(id))
+  }
+
+  /** The live sessions of a subject. @param sub - the subject */
+  async listSessions(sub: string): Promise<SessionRecord[]> {
+    return this.#storeCall(() => this.#store.listSessions(sub))
+  }
+
+  /**
+   * Ends a session: it is deleted and every token carrying its `sid` is rejected from now on.
+   *
+   * @param id - the session id
+   * @returns whether the session existed
+   */
+  async revokeSession(id: string): Promise<boolean> {
+    this.#revocationInUse = true
+    const session = await this.getSession(id)
+    await this.#storeCall(() =>
+      this.#store.revoke('sid', id, session?.expiresAt ?? this.#longestExpiry()),
+    )
+    return this.#storeCall(() => this.#store.deleteSession(id))
+  }
+
+  /**
+   * Ends every session of a subject.
+   *
+   * @param sub - the subject
+   * @returns how many sessions ended
+   */
+  async revokeAllSessions(sub: string): Promise<number> {
+    this.#revocationInUse = true
+    const sessions = await this.listSessions(sub)
+    for (const session of sessions) {
+      await this.#storeCall(() => this.#store.revoke('sid', session.id, session.expiresAt))
+    }
+    return this.#storeCall(() => this.#store.deleteSessions(sub))
+  }
+
+  async #touchSession(id: string): Promise<void> {
+    const session = await this.getSession(id)
+    if (session !== null)
+      await this.#storeCall(() =>
+        this.#store.saveSession({ ...session, lastActive: this.config.clock() }),
+      )
+  }
+
+  // ----------------------------------------------------------------- limits
+
+  /**
+   * Validates rate-limit options once; the adapters' `rateLimited()` guards call this at
+   * construction and {@link AuthX.enforceRateLimit} per request.
+   *
+   * @param options - `max` requests per `window`, optional `key`
+   */
+  rateLimit(options: RateLimitOptions): ResolvedRateLimit {
+    return resolveRateLimit(options)
+  }
+
+  /**
+   * Counts one request against a limit.
+   *
+   * @param request - a Fetch `Request` or a `RequestView`
+   * @param limit - from {@link AuthX.rateLimit}
+   * @throws RateLimitExceededError (429) with the real seconds until the next slot
+   */
+  async enforceRateLimit(request: RequestLike, limit: ResolvedRateLimit): Promise<void> {
+    const view = isFetchRequest(request)
+      ? await viewFromRequest(request, { json: false, form: false })
+      : request
+    const key = `ratelimit:${await limit.key(view)}`
+    const hit = await this.#storeCall(() =>
+      this.#store.hit(key, limit.windowSeconds, this.config.clock()),
+    )
+    if (hit.count > limit.max) throw new RateLimitExceededError(hit.resetIn)
   }
 
   // ---------------------------------------------------------------- cookies

@@ -11,6 +11,7 @@ import { parseDuration } from './internal/duration.ts'
 import type { Algorithm, BoundKey, KeyInput } from './token/keys.ts'
 import { ALGORITHMS, bindKey, importSignKey, importVerifyKey, isAlgorithm } from './token/keys.ts'
 import type { Store } from './stores/types.ts'
+import type { RotationOptions } from './features/rotation.ts'
 
 export type { Duration } from './internal/duration.ts'
 
@@ -143,6 +144,11 @@ export interface AuthXOptions {
   sessionTracking?: boolean | undefined
   /** Kept for AuthX parity. */
   sessionUpdateLastActive?: boolean | undefined
+  /**
+   * Refresh-token rotation with reuse detection: `true` or `{ familyLifetime }`. Off by default.
+   * With it, `auth.refresh()` consumes each refresh token once and a replay revokes its family.
+   */
+  refreshRotation?: boolean | RotationOptions | undefined
   /** Stamped into every token as `login_type` (see `AuthManager`). */
   loginType?: string | undefined
   /** Longest token accepted, in characters. @defaultValue 8192 */
@@ -207,6 +213,8 @@ export interface AuthXConfig {
   readonly sessionTracking: boolean
   readonly sessionUpdateLastActive: boolean
   readonly loginType: string | null
+  /** Rotation settings, or null when rotation is off. */
+  readonly refreshRotation: { readonly familyLifetime: number } | null
   readonly maxTokenLength: number
   readonly messages: Readonly<Partial<Record<string, string>>>
   readonly clock: () => number
@@ -294,6 +302,23 @@ function algorithmOption(option: string, value: unknown, fallback: Algorithm): A
     )
   }
   return value
+}
+
+function rotationOption(
+  value: boolean | RotationOptions | undefined,
+): { familyLifetime: number } | null {
+  if (value === undefined || value === false) return null
+  if (value !== true && (typeof value !== 'object' || value === null)) {
+    fail('refreshRotation', 'expected true, false or { familyLifetime }')
+  }
+  const familyLifetime = lifetime(
+    'refreshRotation.familyLifetime',
+    value === true ? undefined : value.familyLifetime,
+    30 * 86_400,
+  )
+  if (familyLifetime === null)
+    fail('refreshRotation.familyLifetime', 'a family needs a finite lifetime')
+  return Object.freeze({ familyLifetime })
 }
 
 /** Builds the signing key and the verification keys (current first, previous second). */
@@ -529,6 +554,7 @@ export function resolveConfig(options: AuthXOptions): AuthXConfig {
       options.sessionUpdateLastActive,
       true,
     ),
+    refreshRotation: rotationOption(options.refreshRotation),
     loginType:
       options.loginType === undefined ? null : stringOption('loginType', options.loginType, ''),
     maxTokenLength,

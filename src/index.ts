@@ -48,3 +48,6 @@ export type {
   SessionRecord,
   Store,
 } from './stores/types.ts'
+export type { RateLimitOptions, ResolvedRateLimit } from './features/rate-limit.ts'
+export type { RotationOptions } from './features/rotation.ts'
+export type { CreateSessionOptions } from './features/sessions.ts'

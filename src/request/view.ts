@@ -11,6 +11,8 @@ export interface RequestView {
   readonly method: string
   /** The URL path, without the query string. */
   readonly path: string
+  /** The client address as the framework determined it (trust-proxy rules are the app's), if known. */
+  readonly ip?: string | undefined
   /** A header by lower-case name; repeated headers are joined with `, `. */
   header(name: string): string | undefined
   /** A cookie by name. */

@@ -21,6 +21,7 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'login_type',
   'sid',
   'fam',
+  'fam_exp',
 ])
 
 /** Custom claims: whatever the application put in `data`. */
