@@ -61,7 +61,8 @@ export type HandlerSpec =
 
 /** One route of the app under test. */
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** HEAD is not listed: every framework answers HEAD with the GET route, which is what is tested. */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS'
   path: string
   guard: GuardSpec
   /** @defaultValue `{ kind: 'payload' }` (or `{ kind: 'subject' }` for a `subject` guard) */
@@ -116,6 +117,12 @@ export interface BuildExtra {
    * forms themselves.
    */
   parseForms?: boolean
+  /**
+   * The app parses `application/*+json` bodies as JSON (the core reads them; the framework must
+   * hand them over): on Fastify a content-type parser for `+json`, on Express
+   * `express.json({ type: ['application/json', 'application/*+json'] })`; Hono and Fetch read them.
+   */
+  parseJSONSuffix?: boolean
 }
 
 /** Builds apps of one framework from route specs. */

@@ -98,6 +98,14 @@ export const fastifyDriver: AdapterDriver = {
         },
       )
     }
+    if (extra.parseJSONSuffix === true) {
+      // Fastify's JSON parser takes `application/json` only; `+json` types need their own.
+      app.addContentTypeParser(
+        /^application\/[^;]+\+json(;|$)/i,
+        { parseAs: 'string' },
+        app.getDefaultJsonParser('error', 'error'),
+      )
+    }
     const runs = new Map<string, number>()
     for (const route of routes) {
       const spec = handlerOf(route)
