@@ -9,7 +9,6 @@
  */
 import { isUtf8 } from 'node:buffer'
 import { constants, createHmac, sign, timingSafeEqual, verify } from 'node:crypto'
-import type { KeyObject } from 'node:crypto'
 import { JWTDecodeError, TokenInvalidSignatureError } from '../errors.ts'
 import type { Algorithm, BoundKey } from './keys.ts'
 
@@ -69,8 +68,26 @@ function decodeJSONSegment(segment: string, what: string): JSONObject {
   return value as JSONObject
 }
 
-/** Verifies one signature with one bound key. */
-function verifySignature(bound: BoundKey, input: string, signature: Buffer): boolean {
+/** The signing input as bytes: a string is encoded once (as before), bytes are used as they are. */
+function toBytes(input: string | Buffer): Buffer {
+  return typeof input === 'string' ? Buffer.from(input) : input
+}
+
+/**
+ * Verifies one signature with one bound key: the primitive under {@link JWSVerifier.verify}.
+ * Exported so that test vectors which sign arbitrary bytes rather than a JWS signing input (such
+ * as Wycheproof's) exercise exactly the code path tokens take.
+ *
+ * @param bound - the key and its one algorithm
+ * @param input - the signed data: the `header.payload` text on the hot path, or raw bytes
+ * @param signature - the decoded signature
+ * @returns whether `signature` is valid for `input` under `bound`
+ */
+export function verifySignature(
+  bound: BoundKey,
+  input: string | Buffer,
+  signature: Buffer,
+): boolean {
   const { spec, key } = bound
   switch (spec.family) {
     case 'hmac': {
@@ -80,11 +97,11 @@ function verifySignature(bound: BoundKey, input: string, signature: Buffer): boo
       return expected.length === signature.length && timingSafeEqual(expected, signature)
     }
     case 'rsa':
-      return verify(spec.hash, Buffer.from(input), key, signature)
+      return verify(spec.hash, toBytes(input), key, signature)
     case 'pss':
       return verify(
         spec.hash,
-        Buffer.from(input),
+        toBytes(input),
         { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: spec.hashBytes },
         signature,
       )
@@ -93,10 +110,10 @@ function verifySignature(bound: BoundKey, input: string, signature: Buffer): boo
       // any other length is malformed, and an all-zero R||S fails inside OpenSSL's range check.
       return (
         signature.length === spec.signatureBytes &&
-        verify(spec.hash, Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }, signature)
+        verify(spec.hash, toBytes(input), { key, dsaEncoding: 'ieee-p1363' }, signature)
       )
     case 'eddsa':
-      return verify(null, Buffer.from(input), key, signature)
+      return verify(null, toBytes(input), key, signature)
   }
 }
 
@@ -126,7 +143,7 @@ export function signInput(bound: BoundKey, input: string): string {
         'base64url',
       )
     case 'eddsa':
-      return sign(null, Buffer.from(input), key as KeyObject).toString('base64url')
+      return sign(null, Buffer.from(input), key).toString('base64url')
   }
 }
 
