@@ -4,6 +4,7 @@
  * among these bindings, never change how a key is used (RFC 8725 section 2.1 and 3.1).
  */
 import { KeyObject, createPrivateKey, createPublicKey, createSecretKey } from 'node:crypto'
+import type { AsymmetricKeyDetails } from 'node:crypto'
 import { BadConfigurationError } from '../errors.ts'
 
 /** Every signing algorithm authx-ts supports. `none` is not one of them, by design. */
@@ -154,6 +155,26 @@ function importSecret(input: KeyInput, alg: Algorithm, option: string): KeyObjec
   return key
 }
 
+/**
+ * An `rsa-pss` key may carry parameter restrictions (RFC 4055 section 3.1). OpenSSL enforces them
+ * on every sign and verify by throwing, so a key restricted to another hash or to a longer salt
+ * would turn every token into a raw crypto error (a 500 instead of a 401); a different MGF1 hash
+ * would quietly yield signatures that are not PSxxx at all. Refuse them at construction.
+ */
+function checkPSSRestrictions(details: AsymmetricKeyDetails, alg: Algorithm, option: string): void {
+  const spec = ALGORITHM_SPECS[alg]
+  const { hashAlgorithm, mgf1HashAlgorithm, saltLength } = details
+  if (
+    (hashAlgorithm !== undefined && hashAlgorithm !== spec.hash) ||
+    (mgf1HashAlgorithm !== undefined && mgf1HashAlgorithm !== spec.hash) ||
+    (saltLength !== undefined && saltLength > spec.hashBytes)
+  ) {
+    throw new BadConfigurationError(
+      `${option}: this RSASSA-PSS key is restricted to hash ${hashAlgorithm ?? 'any'}, MGF1 ${mgf1HashAlgorithm ?? 'any'} and a salt of at least ${saltLength ?? 0} bytes, but ${alg} uses ${spec.hash}, MGF1 ${spec.hash} and ${spec.hashBytes} bytes; use an unrestricted RSA key or one restricted to exactly these`,
+    )
+  }
+}
+
 /** Checks that an asymmetric key matches the algorithm (type, curve, RSA size). */
 function checkAsymmetricKey(key: KeyObject, alg: Algorithm, option: string): void {
   const spec = ALGORITHM_SPECS[alg]
@@ -168,6 +189,7 @@ function checkAsymmetricKey(key: KeyObject, alg: Algorithm, option: string): voi
     case 'rsa':
     case 'pss':
       if (type !== 'rsa' && !(spec.family === 'pss' && type === 'rsa-pss')) mismatch('an RSA')
+      if (type === 'rsa-pss') checkPSSRestrictions(details, alg, option)
       if ((details.modulusLength ?? 0) < 2048) {
         throw new BadConfigurationError(
           `${option}: RSA keys must have at least 2048 bits (RFC 7518 section 3.3), got ${details.modulusLength ?? 0}; generate a 2048-bit or larger key`,
