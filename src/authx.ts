@@ -33,6 +33,9 @@ import type { RequestToken, TokenType } from './request/extract.ts'
 import { viewFromRequest } from './request/view.ts'
 import type { RequestView } from './request/view.ts'
 import { hasRequiredScopes } from './scopes.ts'
+import { isImplicitRefreshEligible } from './features/implicit-refresh.ts'
+import { operationSecurity, securitySchemes } from './features/openapi.ts'
+import type { SecurityRequirement, SecurityScheme } from './features/openapi.ts'
 import { resolveRateLimit } from './features/rate-limit.ts'
 import type { RateLimitOptions, ResolvedRateLimit } from './features/rate-limit.ts'
 import { FAMILY_DEADLINE_CLAIM, assertRefreshUse } from './features/rotation.ts'
@@ -839,6 +842,77 @@ export class AuthX {
       this.#store.hit(key, limit.windowSeconds, this.config.clock()),
     )
     if (hit.count > limit.max) throw new RateLimitExceededError(hit.resetIn)
+  }
+
+  // ------------------------------------------------- implicit refresh, ws, docs
+
+  /**
+   * Implicit refresh for cookie sessions, first half: before the handler runs, decide whether the
+   * request's access cookie is valid, not revoked and has less than `implicitRefreshDeltatime`
+   * left; if so, mint its replacement (same subject, custom claims, scopes, audience, session;
+   * not fresh). The adapter sets the returned cookies only if the response succeeds (< 400).
+   *
+   * @param request - a Fetch `Request` or a `RequestView`
+   * @returns the cookies to set on success, or null when nothing should be refreshed
+   */
+  async prepareImplicitRefresh(request: RequestLike): Promise<SetCookie[] | null> {
+    const view = isFetchRequest(request)
+      ? await viewFromRequest(request, { json: false, form: false })
+      : request
+    if (!isImplicitRefreshEligible(this.config, view.method, view.path)) return null
+    let payload: TokenPayload
+    try {
+      const found = extractToken(view, this.config, { type: 'access', locations: ['cookies'] })
+      if (found === null) return null
+      payload = await this.verifyToken(found, { verifyCsrf: false })
+    } catch (error) {
+      // Any auth failure just means "nothing to refresh"; the route's own guard decides access.
+      if (error instanceof AuthXError) return null
+      throw error
+    }
+    const left = payload.timeUntilExpiry()
+    if (left === null || left >= this.config.implicitRefreshDeltatime) return null
+    const token = this.#createToken('access', payload.sub, {
+      fresh: false,
+      data: payload.extra,
+      scopes: payload.scopes,
+      audience: payload.aud,
+      sessionId: payload.sid,
+      familyId: payload.fam,
+    })
+    return this.accessCookies(token)
+  }
+
+  /**
+   * Authenticates a WebSocket upgrade request as AuthX does: the query parameter
+   * (`queryStringName`) first, then the header (scheme stripped), whatever `tokenLocation` says;
+   * access tokens only; revocation applies. Reject the upgrade with the error's status on failure.
+   *
+   * @param request - a Fetch `Request` or a `RequestView` of the upgrade request
+   * @throws AuthXError subclasses (401) before any upgrade happens
+   */
+  async authenticateWebSocket<Extra extends CustomClaims = CustomClaims>(
+    request: RequestLike,
+  ): Promise<TokenPayload<Extra>> {
+    return this.authenticate<Extra>(request, {
+      type: 'access',
+      locations: ['query', 'headers'],
+      verifyCsrf: false,
+    })
+  }
+
+  /** The OpenAPI `components.securitySchemes` for the locations this instance reads. */
+  openapiComponents(): Record<string, SecurityScheme> {
+    return securitySchemes(this.config)
+  }
+
+  /**
+   * The OpenAPI `security` list for an operation guarded with `options`.
+   *
+   * @param options - the guard's type and locations
+   */
+  openapiSecurity(options: Pick<GuardOptions, 'type' | 'locations'> = {}): SecurityRequirement[] {
+    return operationSecurity(this.config, options.type ?? 'access', options.locations)
   }
 
   // ---------------------------------------------------------------- cookies

@@ -51,3 +51,5 @@ export type {
 export type { RateLimitOptions, ResolvedRateLimit } from './features/rate-limit.ts'
 export type { RotationOptions } from './features/rotation.ts'
 export type { CreateSessionOptions } from './features/sessions.ts'
+export { isRefreshableStatus } from './features/implicit-refresh.ts'
+export type { SecurityRequirement, SecurityScheme } from './features/openapi.ts'
