@@ -14,10 +14,17 @@
  *
  * @packageDocumentation
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchema,
+} from 'fastify'
 import { AuthX as CoreAuthX } from '../authx.ts'
 import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions } from '../config.ts'
+import { isRefreshableStatus } from '../features/implicit-refresh.ts'
 import type { RateLimitOptions } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
@@ -32,10 +39,14 @@ export * from '../index.ts'
 export type FastifyGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 
 const PAYLOAD = Symbol('authx.payload')
+const REFRESHED = Symbol('authx.refreshed')
+/** What each ready-made guard checks, so `openapi(app)` can describe the routes that use it. */
+const GUARD_OPTIONS = new WeakMap<object, GuardOptions>()
 const SUBJECT = Symbol('authx.subject')
 
 interface AuthXRequest {
   [PAYLOAD]?: TokenPayload
+  [REFRESHED]?: SetCookie[] | null
   [SUBJECT]?: unknown
 }
 
@@ -113,6 +124,11 @@ export class AuthX extends CoreAuthX {
   readonly freshTokenRequired: FastifyGuard
   /** Requires an access token and loads its subject with the getter (401 if none). */
   readonly currentSubject: FastifyGuard
+  /**
+   * Guards a `@fastify/websocket` route: the token comes from the query parameter, then the
+   * header; a failure answers 401 before the upgrade.
+   */
+  readonly webSocketRequired: FastifyGuard
 
   /**
    * @param options - see `AuthXOptions`
@@ -124,6 +140,7 @@ export class AuthX extends CoreAuthX {
     this.refreshTokenRequired = this.tokenRequired({ type: 'refresh' })
     this.freshTokenRequired = this.tokenRequired({ type: 'access', verifyFresh: true })
     this.currentSubject = this.#guard({ type: 'access' }, true)
+    this.webSocketRequired = this.guardFrom((view) => this.authenticateWebSocket(view))
   }
 
   /**
@@ -161,10 +178,12 @@ export class AuthX extends CoreAuthX {
   }
 
   #guard(options: GuardOptions, loadSubject: boolean): FastifyGuard {
-    return this.guardFrom(async (view) => {
+    const guard = this.guardFrom(async (view) => {
       const payload = await this.authenticate(view, options)
       return loadSubject ? { payload, subject: await this.getSubject(payload) } : payload
     })
+    GUARD_OPTIONS.set(guard, options)
+    return guard
   }
 
   /**
@@ -264,6 +283,44 @@ export class AuthX extends CoreAuthX {
       if (!isAuthXError(error)) return previous.call(app, error, request, reply)
       const { status, headers, body } = this.renderError(error)
       return reply.code(status).headers(headers).send(body)
+    })
+  }
+
+  /**
+   * Turns on implicit refresh for cookie sessions: a request whose access cookie is valid but
+   * close to expiry gets a new access cookie on a successful response (never on an error).
+   *
+   * @param app - the Fastify instance (call before declaring the routes it should cover)
+   */
+  implicitRefresh(app: FastifyInstance): void {
+    app.addHook('onRequest', async (request) => {
+      ;(request as AuthXRequest)[REFRESHED] = await this.prepareImplicitRefresh(
+        new FastifyRequestView(request),
+      )
+    })
+    app.addHook('onSend', async (request, reply, payload) => {
+      const cookies = (request as AuthXRequest)[REFRESHED]
+      if (cookies != null && isRefreshableStatus(reply.statusCode)) sendCookies(reply, cookies)
+      return payload
+    })
+  }
+
+  /**
+   * Declares the OpenAPI security of every route guarded by this instance's ready-made guards,
+   * for `@fastify/swagger`. Call it before declaring routes, and pass
+   * `auth.openapiComponents()` as `openapi.components.securitySchemes` to the swagger plugin.
+   *
+   * @param app - the Fastify instance
+   */
+  openapi(app: FastifyInstance): void {
+    app.addHook('onRoute', (route) => {
+      const hooks = [route.onRequest, route.preValidation, route.preHandler].flat()
+      const options = hooks
+        .map((hook) => (hook === undefined ? undefined : GUARD_OPTIONS.get(hook)))
+        .find((o) => o !== undefined)
+      if (options === undefined) return
+      // `security` is read by @fastify/swagger; Fastify's own schema type does not list it.
+      route.schema = { ...route.schema, security: this.openapiSecurity(options) } as FastifySchema
     })
   }
 
