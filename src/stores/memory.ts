@@ -1,0 +1,581 @@
+/**
+ * The embedded default store: everything in this process's memory, bounded in size and expiring
+ * entries at their own `expiresAt`. Right for one instance; several instances behind a load
+ * balancer need a shared store (`RedisStore` from `authx-ts/redis`).
+ *
+ * @packageDocumentation
+ */
+import type {
+  RateLimitHit,
+  RefreshUse,
+  RevocationKind,
+  RevocationQuery,
+  SessionRecord,
+  Store,
+} from './types.ts'
+
+/** Names of the maps a {@link MemoryStore} keeps, as reported by {@link MemoryStore.stats}. */
+export type MemoryStoreMap =
+  | 'revokedTokens'
+  | 'revokedSessions'
+  | 'revokedFamilies'
+  | 'revokedSubjects'
+  | 'usedRefreshTokens'
+  | 'rateLimits'
+  | 'sessions'
+
+/** What {@link MemoryStoreOptions.onEvict} is told when a live entry makes room for a new one. */
+export interface MemoryEvictionEvent {
+  /** The map that was full. */
+  readonly map: MemoryStoreMap
+  /** When the evicted entry would have expired on its own (seconds since the epoch). */
+  readonly expiresAt: number
+}
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Most entries kept in each map (revoked tokens, sessions, families and subjects, used refresh
+   * tokens, rate-limit keys, sessions). When a map is full, an insert first drops expired entries,
+   * then the entry that expires soonest.
+   *
+   * @defaultValue 100_000
+   */
+  readonly maxEntries?: number | undefined
+  /**
+   * Current time in seconds since the epoch. Inject one in tests to move time without waiting.
+   *
+   * @defaultValue `() => Date.now() / 1000`
+   */
+  readonly clock?: (() => number) | undefined
+  /**
+   * Called when a map is full of live entries and one of them is dropped before its expiry, so a
+   * too-small `maxEntries` shows up in logs instead of as a silently forgotten revocation.
+   */
+  readonly onEvict?: ((event: MemoryEvictionEvent) => void) | undefined
+}
+
+/** Entry counts per map (expired entries not yet swept included). */
+export type MemoryStoreStats = Record<MemoryStoreMap, number>
+
+const DEFAULT_MAX_ENTRIES = 100_000
+/** Expired heap roots dropped per write: enough to keep up with inserts, small enough to be O(1). */
+const SWEEP_BUDGET = 16
+const KINDS: ReadonlySet<string> = new Set<RevocationKind>(['jti', 'sid', 'fam'])
+
+/**
+ * Keys with an expiry, bounded in number. A binary min-heap over expiry (parallel arrays, to keep
+ * a million entries cheap) finds both the expired entries to sweep and the soonest-expiring live
+ * entry to evict in O(log n), with no timer. Heap nodes are not removed when a key is deleted or
+ * re-set: a node is live only while the map still holds that key with that expiry, and the heap is
+ * rebuilt when stale nodes outnumber live ones.
+ */
+class ExpiringKeys {
+  protected readonly expiries = new Map<string, number>()
+  private heapExp: number[] = []
+  private heapKey: string[] = []
+  private readonly name: MemoryStoreMap
+  private readonly maxEntries: number
+  private readonly onEvict: ((event: MemoryEvictionEvent) => void) | undefined
+
+  constructor(
+    name: MemoryStoreMap,
+    maxEntries: number,
+    onEvict: ((event: MemoryEvictionEvent) => void) | undefined,
+  ) {
+    this.name = name
+    this.maxEntries = maxEntries
+    this.onEvict = onEvict
+  }
+
+  get size(): number {
+    return this.expiries.size
+  }
+
+  /** The expiry of a live key, or undefined (an expired key is dropped on the way). */
+  expiryOf(key: string, now: number): number | undefined {
+    const expiresAt = this.expiries.get(key)
+    if (expiresAt === undefined) return undefined
+    if (expiresAt <= now) {
+      this.remove(key)
+      return undefined
+    }
+    return expiresAt
+  }
+
+  has(key: string, now: number): boolean {
+    return this.expiryOf(key, now) !== undefined
+  }
+
+  /** Sets the expiry of `key`; an expiry already past stores nothing (and forgets `key`). */
+  protected setExpiry(key: string, expiresAt: number, now: number): boolean {
+    this.sweep(now)
+    if (expiresAt <= now) {
+      if (this.expiries.has(key)) this.remove(key)
+      return false
+    }
+    if (!this.expiries.has(key) && this.expiries.size >= this.maxEntries) this.evictOne(now)
+    this.expiries.set(key, expiresAt)
+    this.push(expiresAt, key)
+    if (this.heapExp.length > 2 * this.expiries.size + 1024) this.rebuild()
+    return true
+  }
+
+  /** Forgets `key`; true if it was held (expired or not). */
+  delete(key: string): boolean {
+    if (!this.expiries.has(key)) return false
+    this.remove(key)
+    return true
+  }
+
+  /** Drops the key and whatever a subclass keeps with it. */
+  protected remove(key: string): void {
+    this.expiries.delete(key)
+  }
+
+  /** Drops up to {@link SWEEP_BUDGET} expired entries, soonest first. */
+  private sweep(now: number): void {
+    for (let budget = SWEEP_BUDGET; budget > 0 && this.heapExp.length > 0; budget--) {
+      const expiresAt = this.heapExp[0]!
+      if (expiresAt > now) return
+      const key = this.heapKey[0]!
+      this.popRoot()
+      if (this.expiries.get(key) === expiresAt) this.remove(key)
+    }
+  }
+
+  /** Makes room: the soonest-expiring entry goes, which is an expired one whenever there is any. */
+  private evictOne(now: number): void {
+    while (this.heapExp.length > 0) {
+      const expiresAt = this.heapExp[0]!
+      const key = this.heapKey[0]!
+      this.popRoot()
+      if (this.expiries.get(key) !== expiresAt) continue
+      this.remove(key)
+      if (expiresAt > now) this.onEvict?.({ map: this.name, expiresAt })
+      return
+    }
+  }
+
+  private push(expiresAt: number, key: string): void {
+    this.heapExp.push(expiresAt)
+    this.heapKey.push(key)
+    this.siftUp(this.heapExp.length - 1)
+  }
+
+  private popRoot(): void {
+    const lastExp = this.heapExp.pop()!
+    const lastKey = this.heapKey.pop()!
+    if (this.heapExp.length === 0) return
+    this.heapExp[0] = lastExp
+    this.heapKey[0] = lastKey
+    this.siftDown(0)
+  }
+
+  private siftUp(start: number): void {
+    const exps = this.heapExp
+    const keys = this.heapKey
+    const expiresAt = exps[start]!
+    const key = keys[start]!
+    let i = start
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (exps[parent]! <= expiresAt) break
+      exps[i] = exps[parent]!
+      keys[i] = keys[parent]!
+      i = parent
+    }
+    exps[i] = expiresAt
+    keys[i] = key
+  }
+
+  private siftDown(start: number): void {
+    const exps = this.heapExp
+    const keys = this.heapKey
+    const n = exps.length
+    const expiresAt = exps[start]!
+    const key = keys[start]!
+    let i = start
+    for (;;) {
+      const left = 2 * i + 1
+      if (left >= n) break
+      const right = left + 1
+      const child = right < n && exps[right]! < exps[left]! ? right : left
+      if (exps[child]! >= expiresAt) break
+      exps[i] = exps[child]!
+      keys[i] = keys[child]!
+      i = child
+    }
+    exps[i] = expiresAt
+    keys[i] = key
+  }
+
+  /** Rebuilds the heap from the live entries only (Floyd's heapify, O(n)). */
+  private rebuild(): void {
+    this.heapExp = [...this.expiries.values()]
+    this.heapKey = [...this.expiries.keys()]
+    for (let i = (this.heapExp.length >> 1) - 1; i >= 0; i--) this.siftDown(i)
+  }
+}
+
+/** A revocation-style set: a key is present until its expiry, extended but never shortened. */
+class ExpiringSet extends ExpiringKeys {
+  /** Adds `key` until `expiresAt`, keeping a later expiry it already has (fail closed). */
+  extend(key: string, expiresAt: number, now: number): void {
+    const current = this.expiryOf(key, now)
+    if (current !== undefined && current >= expiresAt) return
+    this.setExpiry(key, expiresAt, now)
+  }
+}
+
+/** {@link ExpiringKeys} with a value per key. */
+class ExpiringMap<V> extends ExpiringKeys {
+  private readonly values = new Map<string, V>()
+  private readonly onRemove: ((key: string, value: V) => void) | undefined
+
+  constructor(
+    name: MemoryStoreMap,
+    maxEntries: number,
+    onEvict: ((event: MemoryEvictionEvent) => void) | undefined,
+    onRemove?: (key: string, value: V) => void,
+  ) {
+    super(name, maxEntries, onEvict)
+    this.onRemove = onRemove
+  }
+
+  get(key: string, now: number): V | undefined {
+    return this.has(key, now) ? this.values.get(key) : undefined
+  }
+
+  /** The value even when expired but not yet swept (to keep side indexes consistent). */
+  peek(key: string): V | undefined {
+    return this.values.get(key)
+  }
+
+  set(key: string, value: V, expiresAt: number, now: number): void {
+    if (this.setExpiry(key, expiresAt, now)) this.values.set(key, value)
+  }
+
+  /** Live entries, dropping the expired ones met on the way. */
+  *entries(keys: Iterable<string>, now: number): Generator<V> {
+    for (const key of keys) {
+      const value = this.get(key, now)
+      if (value !== undefined) yield value
+    }
+  }
+
+  protected override remove(key: string): void {
+    super.remove(key)
+    const value = this.values.get(key)
+    this.values.delete(key)
+    if (value !== undefined) this.onRemove?.(key, value)
+  }
+}
+
+/** A fixed-window counter: hits since `start`. */
+interface Window {
+  readonly start: number
+  count: number
+}
+
+/** Runs a synchronous operation as a promise, turning a throw into a rejection. */
+function settle<T>(operation: () => T): Promise<T> {
+  // The executor runs synchronously, and a throw in it rejects the promise.
+  return new Promise<T>((resolve) => resolve(operation()))
+}
+
+function assertTime(name: string, value: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new TypeError(`${name} must be a finite number of seconds since the epoch`)
+}
+
+/** A key for one refresh token of one family; the length prefix keeps `a:b`+`c` apart from `a`+`b:c`. */
+function usedKey(fam: string, jti: string): string {
+  return `${fam.length}:${fam}:${jti}`
+}
+
+/** Copies a session so that neither the caller nor the store can change the other's copy. */
+function copySession(session: SessionRecord): SessionRecord {
+  return structuredClone(session)
+}
+
+/**
+ * The embedded {@link Store}: revocations, refresh-token families, sessions and rate limits kept in
+ * this process's memory.
+ *
+ * - Bounded: each map holds at most `maxEntries` keys. A full map drops expired entries first, then
+ *   the entry that expires soonest (the revocation whose token is closest to dying anyway).
+ * - Expiring: an entry is gone at its `expiresAt`; expired entries are dropped when read and swept a
+ *   few at a time on every write. No timer is used, so the store never keeps the process alive.
+ * - Atomic: every method runs synchronously to completion before its promise resolves, so
+ *   concurrent calls in one process cannot interleave (one `ok` per refresh token).
+ *
+ * It is not shared between processes: several instances need `RedisStore` (`authx-ts/redis`).
+ *
+ * @example A store with a test clock
+ * ```ts
+ * let now = 1_700_000_000
+ * const store = new MemoryStore({ clock: () => now })
+ * await store.revoke('jti', 'abc', now + 60)
+ * await store.isRevoked({ sub: 'alice', jti: 'abc' }) // true
+ * now += 61
+ * await store.isRevoked({ sub: 'alice', jti: 'abc' }) // false: the token has expired anyway
+ * ```
+ */
+export class MemoryStore implements Store {
+  private readonly clock: () => number
+  private readonly jtis: ExpiringSet
+  private readonly sids: ExpiringSet
+  private readonly fams: ExpiringSet
+  private readonly subjects: ExpiringMap<number>
+  private readonly used: ExpiringSet
+  private readonly windows: ExpiringMap<Window>
+  private readonly sessions: ExpiringMap<SessionRecord>
+  /** Session ids per subject; kept in step with `sessions` by its removal hook. */
+  private readonly sessionsBySub = new Map<string, Set<string>>()
+
+  /**
+   * @param options - size bound, clock and eviction hook
+   * @throws TypeError when `maxEntries` is not a positive integer or `clock` not a function
+   */
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1)
+      throw new TypeError('MemoryStore: maxEntries must be a positive integer')
+    const clock = options.clock ?? (() => Date.now() / 1000)
+    if (typeof clock !== 'function') throw new TypeError('MemoryStore: clock must be a function')
+    this.clock = clock
+    const onEvict = options.onEvict
+    this.jtis = new ExpiringSet('revokedTokens', maxEntries, onEvict)
+    this.sids = new ExpiringSet('revokedSessions', maxEntries, onEvict)
+    this.fams = new ExpiringSet('revokedFamilies', maxEntries, onEvict)
+    this.subjects = new ExpiringMap('revokedSubjects', maxEntries, onEvict)
+    this.used = new ExpiringSet('usedRefreshTokens', maxEntries, onEvict)
+    this.windows = new ExpiringMap('rateLimits', maxEntries, onEvict)
+    this.sessions = new ExpiringMap('sessions', maxEntries, onEvict, (id, session) =>
+      this.unindex(session.sub, id),
+    )
+  }
+
+  /**
+   * Revokes one identifier until `expiresAt`. A later expiry already recorded for it is kept.
+   *
+   * @param kind - `jti`, `sid` or `fam`
+   * @param id - the identifier
+   * @param expiresAt - when the entry may be forgotten (seconds since the epoch)
+   */
+  revoke(kind: RevocationKind, id: string, expiresAt: number): Promise<void> {
+    return settle(() => {
+      if (!KINDS.has(kind)) throw new TypeError(`MemoryStore: unknown revocation kind ${kind}`)
+      assertTime('expiresAt', expiresAt)
+      this.revocations(kind).extend(id, expiresAt, this.clock())
+    })
+  }
+
+  /**
+   * Revokes every token of `sub` issued at or before `at`. Several revocations keep the latest
+   * `at` and the latest `expiresAt`.
+   *
+   * @param sub - the subject
+   * @param at - tokens with `iat <= at` are revoked
+   * @param expiresAt - when the entry may be forgotten (after the last such token expires)
+   */
+  revokeSubject(sub: string, at: number, expiresAt: number): Promise<void> {
+    return settle(() => {
+      assertTime('at', at)
+      assertTime('expiresAt', expiresAt)
+      const now = this.clock()
+      const currentAt = this.subjects.get(sub, now)
+      const currentExpiry = this.subjects.expiryOf(sub, now) ?? expiresAt
+      this.subjects.set(sub, Math.max(at, currentAt ?? at), Math.max(expiresAt, currentExpiry), now)
+    })
+  }
+
+  /**
+   * Whether the token is revoked by jti, session, family or subject. A token without `iat` counts
+   * as revoked when its subject has a revocation: its age cannot be proven (fail closed).
+   *
+   * @param query - identifiers of a verified token
+   */
+  isRevoked(query: RevocationQuery): Promise<boolean> {
+    return settle(() => {
+      const now = this.clock()
+      if (query.jti !== undefined && this.jtis.has(query.jti, now)) return true
+      if (query.sid !== undefined && this.sids.has(query.sid, now)) return true
+      if (query.fam !== undefined && this.fams.has(query.fam, now)) return true
+      const at = this.subjects.get(query.sub, now)
+      return at !== undefined && (query.iat === undefined || query.iat <= at)
+    })
+  }
+
+  /**
+   * Marks refresh token `jti` of family `fam` used: `ok` the first time, `reused` the second (the
+   * family is then revoked until `familyExpiresAt`), `revoked` once the family is revoked.
+   *
+   * @param fam - the family id
+   * @param jti - the refresh token's id
+   * @param familyExpiresAt - when the family's last token expires
+   */
+  useRefreshToken(fam: string, jti: string, familyExpiresAt: number): Promise<RefreshUse> {
+    return settle((): RefreshUse => {
+      assertTime('familyExpiresAt', familyExpiresAt)
+      const now = this.clock()
+      if (this.fams.has(fam, now)) return 'revoked'
+      const key = usedKey(fam, jti)
+      if (this.used.has(key, now)) {
+        this.fams.extend(fam, familyExpiresAt, now)
+        return 'reused'
+      }
+      this.used.extend(key, familyExpiresAt, now)
+      return 'ok'
+    })
+  }
+
+  /**
+   * Counts one hit on `key` in a fixed window of `windowSeconds` that opens at the first hit.
+   * A fixed window keeps one counter per key whatever the traffic (a sliding log would keep one
+   * entry per hit, which a flood turns into memory), at the cost of allowing up to twice the limit
+   * across a window boundary. `resetIn` is the real time until the window closes and frees its
+   * slots.
+   *
+   * @param key - what is limited (an IP, a user, a route...)
+   * @param windowSeconds - the window length
+   * @param now - the current time (seconds since the epoch)
+   */
+  hit(key: string, windowSeconds: number, now: number): Promise<RateLimitHit> {
+    return settle((): RateLimitHit => {
+      if (!(windowSeconds > 0) || !Number.isFinite(windowSeconds))
+        throw new TypeError('MemoryStore: windowSeconds must be a positive number')
+      assertTime('now', now)
+      // The caller's `now` is the window's clock, so counting and expiry agree with it.
+      const window = this.windows.get(key, now)
+      if (window === undefined) {
+        this.windows.set(key, { start: now, count: 1 }, now + windowSeconds, now)
+        return { count: 1, resetIn: windowSeconds }
+      }
+      window.count += 1
+      return {
+        count: window.count,
+        resetIn: Math.min(windowSeconds, window.start + windowSeconds - now),
+      }
+    })
+  }
+
+  /**
+   * Forgets the counter of `key`.
+   *
+   * @param key - the rate-limited key
+   */
+  resetHits(key: string): Promise<void> {
+    return settle(() => {
+      this.windows.delete(key)
+    })
+  }
+
+  /**
+   * Saves (creates or replaces) a session until its `expiresAt`.
+   *
+   * @param session - the record; `data` must be structured-cloneable (JSON-compatible to work
+   *   with every store)
+   */
+  saveSession(session: SessionRecord): Promise<void> {
+    return settle(() => {
+      assertTime('expiresAt', session.expiresAt)
+      const now = this.clock()
+      const previous = this.sessions.peek(session.id)
+      if (previous !== undefined && previous.sub !== session.sub)
+        this.unindex(previous.sub, session.id)
+      const copy = copySession(session)
+      this.sessions.set(session.id, copy, session.expiresAt, now)
+      if (this.sessions.peek(session.id) !== copy) return
+      let ids = this.sessionsBySub.get(session.sub)
+      if (ids === undefined) this.sessionsBySub.set(session.sub, (ids = new Set()))
+      ids.add(session.id)
+    })
+  }
+
+  /**
+   * A session by id, or null when unknown or expired.
+   *
+   * @param id - the session id
+   */
+  getSession(id: string): Promise<SessionRecord | null> {
+    return settle(() => {
+      const session = this.sessions.get(id, this.clock())
+      return session === undefined ? null : copySession(session)
+    })
+  }
+
+  /**
+   * The live sessions of a subject, oldest first.
+   *
+   * @param sub - the subject
+   */
+  listSessions(sub: string): Promise<SessionRecord[]> {
+    return settle(() => {
+      const ids = this.sessionsBySub.get(sub)
+      if (ids === undefined) return []
+      // Copy the ids: reading an expired session removes it from this very set.
+      const live = [...this.sessions.entries([...ids], this.clock())]
+      return live.sort((a, b) => a.createdAt - b.createdAt).map(copySession)
+    })
+  }
+
+  /**
+   * Deletes one session.
+   *
+   * @param id - the session id
+   * @returns true if a live session was deleted
+   */
+  deleteSession(id: string): Promise<boolean> {
+    return settle(() => {
+      const live = this.sessions.has(id, this.clock())
+      this.sessions.delete(id)
+      return live
+    })
+  }
+
+  /**
+   * Deletes every session of a subject.
+   *
+   * @param sub - the subject
+   * @returns how many live sessions were deleted
+   */
+  deleteSessions(sub: string): Promise<number> {
+    return settle(() => {
+      const ids = this.sessionsBySub.get(sub)
+      if (ids === undefined) return 0
+      const now = this.clock()
+      let count = 0
+      for (const id of [...ids]) {
+        if (this.sessions.has(id, now)) count += 1
+        this.sessions.delete(id)
+      }
+      return count
+    })
+  }
+
+  /** Entry counts per map, for monitoring `maxEntries` (expired entries not yet swept included). */
+  stats(): MemoryStoreStats {
+    return {
+      revokedTokens: this.jtis.size,
+      revokedSessions: this.sids.size,
+      revokedFamilies: this.fams.size,
+      revokedSubjects: this.subjects.size,
+      usedRefreshTokens: this.used.size,
+      rateLimits: this.windows.size,
+      sessions: this.sessions.size,
+    }
+  }
+
+  private revocations(kind: RevocationKind): ExpiringSet {
+    return kind === 'jti' ? this.jtis : kind === 'sid' ? this.sids : this.fams
+  }
+
+  private unindex(sub: string, id: string): void {
+    const ids = this.sessionsBySub.get(sub)
+    if (ids === undefined) return
+    ids.delete(id)
+    if (ids.size === 0) this.sessionsBySub.delete(sub)
+  }
+}
