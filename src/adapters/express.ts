@@ -1,0 +1,611 @@
+/**
+ * `authx-ts/express`: the `AuthX` class bound to Express 5. Guards are ordinary
+ * `(req, res, next)` middleware that answer with the JSON error contract themselves, so routes
+ * are safe without `handleErrors`, and they never let a promise rejection escape.
+ *
+ * The app needs no other middleware: cookies are read from the `Cookie` header when
+ * cookie-parser is absent (and from `req.cookies` when it is there), and a guard that looks for a
+ * token in a JSON body (or a CSRF value in a form) reads the body itself when `express.json()`
+ * (or `express.urlencoded()`) did not, then leaves it on `req.body` for the handler.
+ *
+ * @example The seed's quickstart
+ * ```ts
+ * import express from 'express'
+ * import { AuthX } from 'authx-ts/express'
+ * const app = express()
+ * const auth = new AuthX({ secretKey: process.env.JWT_SECRET_KEY })
+ * app.get('/protected', auth.accessTokenRequired, (req, res) => {
+ *   res.json({ message: 'hi' })
+ * })
+ * auth.handleErrors(app) // last, like every Express error handler
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { parse as parseQueryString } from 'node:querystring'
+import { IncomingMessage } from 'node:http'
+import type {
+  Application,
+  ErrorRequestHandler,
+  NextFunction,
+  Request as ExpressRequest,
+  Response as ExpressResponse,
+  Router,
+} from 'express'
+import { AuthX as CoreAuthX } from '../authx.ts'
+import type { GetTokenOptions, GuardOptions, RequestLike } from '../authx.ts'
+import type { AuthXOptions, TokenLocation } from '../config.ts'
+import type { RateLimitOptions } from '../features/rate-limit.ts'
+import { isAuthXError } from '../errors.ts'
+import type { AuthXError } from '../errors.ts'
+import type { SetCookie } from '../request/cookies.ts'
+import { isFormContentType, isJSONContentType, parseCookieHeader } from '../request/view.ts'
+import type { RequestView } from '../request/view.ts'
+import type { RequestToken } from '../request/extract.ts'
+import { TokenPayloadImpl } from '../token/payload.ts'
+import type { CustomClaims, TokenPayload } from '../token/payload.ts'
+
+export * from '../index.ts'
+
+/**
+ * An Express guard: plain middleware. It returns nothing (Express 4 ignores promises, Express 5
+ * would route a rejected one as an error); every failure is handled inside.
+ */
+export type ExpressGuard = (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => void
+
+/** What a guard's body reader may need to read before authentication. */
+export interface GuardBodyOptions {
+  /** Locations the guard searches. @defaultValue `tokenLocation` */
+  locations?: readonly TokenLocation[] | undefined
+}
+
+/** What a guard's authentication function resolves to: the payload, or payload and subject. */
+export type GuardResult = TokenPayload | { payload: TokenPayload; subject: unknown }
+
+const PAYLOAD = Symbol('authx.payload')
+const SUBJECT = Symbol('authx.subject')
+
+interface AuthXRequest {
+  [PAYLOAD]?: TokenPayload
+  [SUBJECT]?: unknown
+  /** body-parser's marker (Express 4) that the body was consumed. */
+  _body?: boolean
+}
+
+/** Bodies larger than this are refused (413), as `express.json()` does with its default limit. */
+const MAX_BODY_BYTES = 1 << 20
+
+/** The core's view of an Express request. Everything is read on first use. */
+class ExpressRequestView implements RequestView {
+  readonly method: string
+  readonly #req: ExpressRequest
+  #cookies: Record<string, unknown> | undefined
+  #query: Record<string, unknown> | undefined
+
+  constructor(req: ExpressRequest) {
+    this.#req = req
+    this.method = req.method
+  }
+
+  get path(): string {
+    return this.#req.path
+  }
+
+  get ip(): string | undefined {
+    // req.ip applies the app's `trust proxy` setting.
+    return this.#req.ip
+  }
+
+  header(name: string): string | undefined {
+    const value = this.#req.headers[name]
+    return Array.isArray(value) ? value.join(', ') : value
+  }
+
+  cookie(name: string): string | undefined {
+    // cookie-parser's result when the app uses it; the raw header otherwise.
+    const parsed = (this.#req as { cookies?: unknown }).cookies
+    this.#cookies ??=
+      typeof parsed === 'object' && parsed !== null
+        ? (parsed as Record<string, unknown>)
+        : parseCookieHeader(this.header('cookie'))
+    // A typeof check, not a lookup alone: cookie-parser returns a plain object (so `constructor`
+    // is inherited) and turns `j:` cookies into objects.
+    const value = this.#cookies[name]
+    return typeof value === 'string' ? value : undefined
+  }
+
+  query(name: string): string | string[] | undefined {
+    // Express 5 re-parses the query string on every `req.query` read: read it once.
+    this.#query ??= this.#req.query as Record<string, unknown> | undefined
+    const query = this.#query
+    if (query === undefined || query === null || !Object.hasOwn(query, name)) return undefined
+    const value = query[name]
+    if (typeof value === 'string') return value
+    // The 'extended' (qs) parser can nest objects; only strings can be tokens.
+    if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' ? item : ''))
+    return undefined
+  }
+
+  json(): unknown {
+    return isJSONContentType(this.header('content-type')) ? this.#req.body : undefined
+  }
+
+  form(): unknown {
+    return isFormContentType(this.header('content-type')) ? this.#req.body : undefined
+  }
+}
+
+/** An Error shaped like body-parser's, so Express's final handler answers 413. */
+function tooLarge(): Error {
+  return Object.assign(new Error('request entity too large'), {
+    status: 413,
+    statusCode: 413,
+    expose: true,
+    type: 'entity.too.large',
+  })
+}
+
+/** Whether a `Content-Type` names a urlencoded form (multipart needs the app's own parser). */
+function isURLEncoded(contentType: string | undefined): boolean {
+  return (contentType ?? '').trim().toLowerCase().startsWith('application/x-www-form-urlencoded')
+}
+
+/** Whether the request announces a body (type-is's `hasBody`). */
+function hasBody(req: ExpressRequest): boolean {
+  return (
+    req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined
+  )
+}
+
+/**
+ * Reads the raw body, at most `limit` bytes; larger bodies reject with a 413 error and the rest
+ * of the stream is left paused (Express's final handler drains it).
+ */
+function readBody(req: ExpressRequest, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length'])
+  if (declared > limit) return Promise.reject(tooLarge())
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const cleanup = (): void => {
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('error', onError)
+      req.off('close', onClose)
+    }
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      if (size <= limit) {
+        chunks.push(chunk)
+        return
+      }
+      cleanup()
+      req.pause()
+      reject(tooLarge())
+    }
+    const onEnd = (): void => {
+      cleanup()
+      resolve(Buffer.concat(chunks))
+    }
+    const onError = (error: Error): void => {
+      cleanup()
+      reject(error)
+    }
+    // A client that disconnects mid-body: no body, and nobody left to answer.
+    const onClose = (): void => {
+      cleanup()
+      resolve(undefined)
+    }
+    req.on('data', onData)
+    req.once('end', onEnd)
+    req.once('error', onError)
+    req.once('close', onClose)
+  })
+}
+
+/**
+ * `AuthX` for Express: the core class plus guards, error handling and cookie helpers.
+ *
+ * @example Guards, scopes and the payload
+ * ```ts
+ * app.get('/me', auth.accessTokenRequired, (req, res) => {
+ *   res.json({ user: auth.payload(req).sub })
+ * })
+ * app.get('/admin', auth.scopesRequired(['admin:*']), (req, res) => { res.send('ok') })
+ * ```
+ */
+export class AuthX extends CoreAuthX {
+  /** Requires a valid access token. */
+  readonly accessTokenRequired: ExpressGuard
+  /** Requires a valid refresh token. */
+  readonly refreshTokenRequired: ExpressGuard
+  /** Requires a fresh access token. */
+  readonly freshTokenRequired: ExpressGuard
+  /** Requires an access token and loads its subject with the getter (401 if none). */
+  readonly currentSubject: ExpressGuard
+  /**
+   * Error-handling middleware that renders AuthX errors thrown in handlers as the JSON contract
+   * and passes every other error on with `next(err)`. Register it after the routes:
+   * `app.use(auth.errorHandler)` (what {@link AuthX.handleErrors} does).
+   */
+  readonly errorHandler: ErrorRequestHandler
+
+  /**
+   * @param options - see `AuthXOptions`
+   * @throws BadConfigurationError naming the option and the fix
+   */
+  constructor(options: AuthXOptions) {
+    super(options)
+    this.accessTokenRequired = this.tokenRequired({ type: 'access' })
+    this.refreshTokenRequired = this.tokenRequired({ type: 'refresh' })
+    this.freshTokenRequired = this.tokenRequired({ type: 'access', verifyFresh: true })
+    this.currentSubject = this.#guard({ type: 'access' }, true)
+    const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, next) => {
+      // Once headers are out, only Express's own handler can still close the connection.
+      if (!isAuthXError(error) || res.headersSent) {
+        next(error)
+        return
+      }
+      this.#send(res, error)
+    }
+    Object.defineProperty(errorHandler, 'name', { value: 'authxErrorHandler' })
+    this.errorHandler = errorHandler
+  }
+
+  /**
+   * A guard with explicit options.
+   *
+   * @param options - type, verifyType, verifyFresh, verifyCsrf, locations
+   *
+   * @example A refresh token from a cookie only
+   * ```ts
+   * app.post('/refresh', auth.tokenRequired({ type: 'refresh', locations: ['cookies'] }), handler)
+   * ```
+   */
+  tokenRequired(options: GuardOptions = {}): ExpressGuard {
+    return this.#guard({ ...options }, false)
+  }
+
+  /**
+   * A guard that requires an access token granting the scopes.
+   *
+   * @param scopes - required scopes (AuthX wildcards: `admin:*`)
+   * @param options - `all: false` for any-of; other guard options
+   * @throws TypeError when `scopes` is not an array of strings
+   */
+  scopesRequired(
+    scopes: readonly string[],
+    options: GuardOptions & { all?: boolean } = {},
+  ): ExpressGuard {
+    if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
+      throw new TypeError('scopesRequired expects an array of strings')
+    }
+    const { all, ...rest } = options
+    return this.#guard(
+      { ...rest, type: 'access', scopes: [...scopes], allScopes: all ?? true },
+      false,
+    )
+  }
+
+  #guard(options: GuardOptions, loadSubject: boolean): ExpressGuard {
+    return this.guardFrom(
+      async (view) => {
+        const payload = await this.authenticate(view, options)
+        return loadSubject ? { payload, subject: await this.getSubject(payload) } : payload
+      },
+      { locations: options.locations },
+    )
+  }
+
+  /**
+   * Builds a guard from any authentication function: the building block of the ready guards and
+   * of extensions. The function's payload (and subject) is attached to the request; its AuthX
+   * errors become the JSON contract; any other error goes to `next(err)`. A function that
+   * resolves to `undefined` (a rate limit, a check) lets the request through and attaches nothing.
+   *
+   * @param run - authenticates the request view; returns the payload, or payload and subject
+   * @param options - the locations `run` searches, so the guard knows whether to read the body
+   */
+  guardFrom(
+    run: (view: RequestView) => Promise<GuardResult | undefined>,
+    options: GuardBodyOptions = {},
+  ): ExpressGuard {
+    const locations = options.locations
+    const authenticate = async (
+      req: ExpressRequest,
+      res: ExpressResponse,
+      next: NextFunction,
+    ): Promise<void> => {
+      let result: GuardResult | undefined
+      try {
+        await this.#readBodyIfNeeded(req, locations)
+        result = await run(new ExpressRequestView(req))
+      } catch (error) {
+        if (isAuthXError(error)) this.#send(res, error)
+        else next(error)
+        return
+      }
+      const target = req as AuthXRequest
+      // instanceof, not `'payload' in result`: custom claims also appear on a payload.
+      if (result instanceof TokenPayloadImpl) target[PAYLOAD] = result
+      else if (result !== undefined) {
+        target[PAYLOAD] = result.payload
+        target[SUBJECT] = result.subject
+      }
+      // Outside the try: an error thrown further down the chain is not an authentication failure.
+      next()
+    }
+    const guard: ExpressGuard = (req, res, next) => {
+      authenticate(req, res, next).catch((error: unknown) => {
+        // Only reachable if rendering the error itself failed; still never an unhandled rejection.
+        next(error)
+      })
+    }
+    Object.defineProperty(guard, 'name', { value: 'authxGuard' })
+    return guard
+  }
+
+  /**
+   * A guard that counts requests per key (route and client address by default, the address as
+   * `req.ip` gives it under the app's `trust proxy` setting) and answers 429
+   * `RateLimitExceededError` past `max` per `window`.
+   *
+   * @param options - `max`, `window`, optional `key(view)`
+   * @throws TypeError at construction for invalid options
+   *
+   * @example Five login attempts a minute per client
+   * ```ts
+   * app.post('/login', auth.rateLimited({ max: 5, window: '1m' }), login)
+   * ```
+   */
+  rateLimited(options: RateLimitOptions): ExpressGuard {
+    const limit = this.rateLimit(options)
+    return this.guardFrom(
+      async (view) => {
+        await this.enforceRateLimit(view, limit)
+        return undefined
+      },
+      { locations: [] },
+    )
+  }
+
+  /**
+   * Reads a JSON body (or a urlencoded form carrying the CSRF field) that no parser read, when
+   * the locations need it, and leaves it on `req.body` for the handler.
+   */
+  async #readBodyIfNeeded(
+    req: ExpressRequest,
+    locations: readonly TokenLocation[] | undefined,
+  ): Promise<void> {
+    if (req.body !== undefined || (req as AuthXRequest)._body === true) return
+    if (req.readableEnded || !hasBody(req)) return
+    const { config } = this
+    const where = locations ?? config.tokenLocation
+    const contentType = req.headers['content-type']
+    const isJSON = where.includes('json') && isJSONContentType(contentType)
+    // The CSRF value comes from a form field only for cookie tokens on CSRF methods.
+    const isForm =
+      config.csrfCheckForm &&
+      config.cookieCsrfProtect &&
+      where.includes('cookies') &&
+      (config.csrfMethods as readonly string[]).includes(req.method) &&
+      isURLEncoded(contentType)
+    if (!isJSON && !isForm) return
+    const raw = await readBody(req, MAX_BODY_BYTES)
+    if (raw === undefined) return
+    // Marks the body as consumed for body-parser (Express 4), which then leaves req.body alone.
+    ;(req as AuthXRequest)._body = true
+    const text = raw.toString('utf8')
+    if (isForm) {
+      req.body = parseQueryString(text)
+      return
+    }
+    try {
+      req.body = JSON.parse(text) as unknown
+    } catch {
+      // An unparsable body holds no token; the guard then reports the token as missing.
+    }
+  }
+
+  /**
+   * Finds a token in a request without verifying it. Besides what the core takes (a Fetch
+   * `Request`, a `RequestView`), it takes the Express `req` itself, and reads a JSON body that no
+   * parser read when the locations include `json`.
+   *
+   * @param request - the Express request, a Fetch `Request` or a `RequestView`
+   * @param options - type, locations, and whether a missing token is an error
+   * @returns the token, or null when optional and nothing was found
+   */
+  override async getTokenFromRequest(
+    request: RequestLike | ExpressRequest,
+    options: GetTokenOptions = {},
+  ): Promise<RequestToken | null> {
+    return super.getTokenFromRequest(await this.#toView(request, options.locations), options)
+  }
+
+  /**
+   * The access token of a request, or MissingTokenError.
+   *
+   * @param request - the Express request, a Fetch `Request` or a `RequestView`
+   * @param locations - override of `tokenLocation`
+   */
+  override async getAccessTokenFromRequest(
+    request: RequestLike | ExpressRequest,
+    locations?: readonly TokenLocation[],
+  ): Promise<RequestToken> {
+    return super.getAccessTokenFromRequest(await this.#toView(request, locations), locations)
+  }
+
+  /**
+   * The refresh token of a request, or MissingTokenError: the seed's `/refresh` route.
+   *
+   * @param request - the Express request, a Fetch `Request` or a `RequestView`
+   * @param locations - override of `tokenLocation`
+   *
+   * @example
+   * ```ts
+   * app.post('/refresh', async (req, res) => {
+   *   const payload = await auth.verifyToken(await auth.getRefreshTokenFromRequest(req))
+   *   res.json({ access_token: auth.createAccessToken(payload.sub) })
+   * })
+   * ```
+   */
+  override async getRefreshTokenFromRequest(
+    request: RequestLike | ExpressRequest,
+    locations?: readonly TokenLocation[],
+  ): Promise<RequestToken> {
+    return super.getRefreshTokenFromRequest(await this.#toView(request, locations), locations)
+  }
+
+  /**
+   * The whole pipeline on a request; also takes the Express `req` itself.
+   *
+   * @param request - the Express request, a Fetch `Request` or a `RequestView`
+   * @param options - what the route requires
+   * @returns the verified payload
+   * @throws AuthXError subclasses
+   */
+  override async authenticate<Extra extends CustomClaims = CustomClaims>(
+    request: RequestLike | ExpressRequest,
+    options: GuardOptions = {},
+  ): Promise<TokenPayload<Extra>> {
+    return super.authenticate<Extra>(await this.#toView(request, options.locations), options)
+  }
+
+  async #toView(
+    request: RequestLike | ExpressRequest,
+    locations: readonly TokenLocation[] | undefined,
+  ): Promise<RequestLike> {
+    if (!(request instanceof IncomingMessage)) return request
+    await this.#readBodyIfNeeded(request, locations)
+    return new ExpressRequestView(request)
+  }
+
+  #send(res: ExpressResponse, error: AuthXError): void {
+    const { status, headers, body } = this.renderError(error)
+    res.status(status).set(headers).json(body)
+  }
+
+  /**
+   * The verified payload of a guarded request.
+   *
+   * @param req - the Express request
+   * @throws TypeError when the route has no AuthX guard
+   */
+  payload<Extra extends CustomClaims = CustomClaims>(req: ExpressRequest): TokenPayload<Extra> {
+    const payload = (req as AuthXRequest)[PAYLOAD]
+    if (payload === undefined)
+      throw new TypeError('auth.payload(req) needs a route guarded by AuthX')
+    return payload as TokenPayload<Extra>
+  }
+
+  /**
+   * The subject loaded by the `currentSubject` guard.
+   *
+   * @param req - the Express request
+   */
+  subject<Subject = unknown>(req: ExpressRequest): Subject {
+    return (req as AuthXRequest)[SUBJECT] as Subject
+  }
+
+  /**
+   * The core's `RequestView` of an Express request, for `getTokenFromRequest`, `authenticate`...
+   * It sees the body as `req.body` holds it: in an unguarded route, a token in a JSON body needs
+   * `express.json()`.
+   *
+   * @param req - the Express request
+   */
+  view(req: ExpressRequest): RequestView {
+    return new ExpressRequestView(req)
+  }
+
+  /**
+   * Renders AuthX errors thrown in handlers as the JSON contract; other errors go on to the next
+   * error handler untouched. Like every Express error handler it must come after the routes, so
+   * call it last (or `app.use(auth.errorHandler)` where you want it).
+   *
+   * @param app - the Express application or router
+   * @throws TypeError when called before any route or middleware was registered (it would catch
+   *   nothing there)
+   */
+  handleErrors(app: Application | Router): void {
+    const stack = routerStack(app)
+    if (stack !== undefined && stack.length === 0) {
+      throw new TypeError(
+        'auth.handleErrors(app) must be called after the routes: Express error handlers only ' +
+          'catch errors of the middleware registered before them',
+      )
+    }
+    app.use(this.errorHandler)
+  }
+
+  /**
+   * Sets the access-token cookie (and its CSRF cookie) on a response.
+   *
+   * @param token - an access token of this instance
+   * @param res - the Express response
+   * @param maxAge - seconds (default `cookieMaxAge`)
+   */
+  setAccessCookies(token: string, res: ExpressResponse, maxAge?: number): void {
+    sendCookies(res, this.accessCookies(token, maxAge === undefined ? {} : { maxAge }))
+  }
+
+  /**
+   * Sets the refresh-token cookie (and its CSRF cookie) on a response.
+   *
+   * @param token - a refresh token of this instance
+   * @param res - the Express response
+   * @param maxAge - seconds (default `cookieMaxAge`)
+   */
+  setRefreshCookies(token: string, res: ExpressResponse, maxAge?: number): void {
+    sendCookies(res, this.refreshCookies(token, maxAge === undefined ? {} : { maxAge }))
+  }
+
+  /** Deletes the access cookies. @param res - the Express response */
+  unsetAccessCookies(res: ExpressResponse): void {
+    sendCookies(res, super.unsetCookies('access'))
+  }
+
+  /** Deletes the refresh cookies. @param res - the Express response */
+  unsetRefreshCookies(res: ExpressResponse): void {
+    sendCookies(res, super.unsetCookies('refresh'))
+  }
+
+  /**
+   * Deletes every AuthX cookie on a response; with `"access"`, `"refresh"` or nothing, only
+   * returns the deletions (the core behaviour).
+   *
+   * @param target - an Express response, or which cookies
+   */
+  override unsetCookies(target?: ExpressResponse | 'access' | 'refresh' | 'both'): SetCookie[] {
+    if (typeof target !== 'object') return super.unsetCookies(target)
+    const cookies = super.unsetCookies('both')
+    sendCookies(target, cookies)
+    return cookies
+  }
+}
+
+function sendCookies(res: ExpressResponse, cookies: readonly SetCookie[]): void {
+  // res.append keeps the Set-Cookie headers already on the response.
+  for (const cookie of cookies) res.append('Set-Cookie', cookie.header)
+}
+
+/** The layer stack of an app (Express 5 `app.router`, Express 4 `app._router`) or a router. */
+function routerStack(app: Application | Router): readonly unknown[] | undefined {
+  const candidate = app as unknown as {
+    stack?: unknown
+    _router?: { stack?: unknown }
+    router?: { stack?: unknown }
+  }
+  const own = candidate.stack
+  if (Array.isArray(own)) return own as unknown[]
+  const legacy = candidate._router?.stack
+  if (Array.isArray(legacy)) return legacy as unknown[]
+  // Express 4's `app.router` getter throws; Express 5 creates the router on first read.
+  try {
+    const stack = candidate.router?.stack
+    return Array.isArray(stack) ? (stack as unknown[]) : undefined
+  } catch {
+    return undefined
+  }
+}

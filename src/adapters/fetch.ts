@@ -1,0 +1,134 @@
+/**
+ * The Fetch-API integration: helpers for `(request: Request) => Promise<Response>` handlers, the
+ * shape of Bun.serve, Deno.serve, Cloudflare Workers and Next.js route handlers. The core `AuthX`
+ * already takes a Fetch `Request` (`authenticate`, `getTokenFromRequest`) and renders errors as a
+ * `Response` (`errorResponse`); these helpers only remove the boilerplate around them.
+ *
+ * @example A protected Next.js route handler
+ * ```ts
+ * import { AuthX } from 'authx-ts'
+ * import { withAuth } from 'authx-ts/fetch'
+ * const auth = new AuthX({ secretKey: process.env.JWT_SECRET_KEY })
+ * export const GET = withAuth(auth, {}, (request, { payload }) => Response.json({ user: payload.sub }))
+ * ```
+ *
+ * @packageDocumentation
+ */
+import type { AuthX, GuardOptions } from '../authx.ts'
+import { isAuthXError } from '../errors.ts'
+import type { SetCookie } from '../request/cookies.ts'
+import type { CustomClaims, TokenPayload } from '../token/payload.ts'
+
+/** A Fetch-API request handler. */
+export type FetchHandler = (request: Request) => Promise<Response>
+
+/** What a guarded handler receives besides the request. */
+export interface AuthContext<Extra extends CustomClaims = CustomClaims, Subject = unknown> {
+  /** The verified payload. */
+  payload: TokenPayload<Extra>
+  /** The subject from the subject getter; only set when `subject: true` was asked for. */
+  subject: Subject
+}
+
+/** Options of {@link withAuth}: the guard's options, plus whether to load the subject. */
+export interface WithAuthOptions extends GuardOptions {
+  /** Load the subject with the registered getter (401 SubjectNotFoundError if it finds none). */
+  subject?: boolean | undefined
+}
+
+/** A handler behind {@link withAuth}. */
+export type GuardedHandler<Extra extends CustomClaims = CustomClaims, Subject = unknown> = (
+  request: Request,
+  context: AuthContext<Extra, Subject>,
+) => Response | Promise<Response>
+
+/**
+ * Wraps a handler so AuthX errors it throws (for example from `auth.verifyToken` or
+ * `auth.getRefreshTokenFromRequest`) become the JSON error contract; other errors propagate to
+ * the runtime untouched.
+ *
+ * @param auth - the AuthX instance
+ * @param handler - any Fetch handler
+ * @returns a handler that never lets an AuthX error escape
+ *
+ * @example The seed's refresh route
+ * ```ts
+ * export const POST = handleErrors(auth, async (request) => {
+ *   const payload = await auth.verifyToken(await auth.getRefreshTokenFromRequest(request))
+ *   return Response.json({ access_token: auth.createAccessToken(payload.sub) })
+ * })
+ * ```
+ */
+export function handleErrors(
+  auth: AuthX,
+  handler: (request: Request) => Response | Promise<Response>,
+): FetchHandler {
+  return async function authxHandleErrors(request: Request): Promise<Response> {
+    try {
+      return await handler(request)
+    } catch (error) {
+      if (isAuthXError(error)) return auth.errorResponse(error)
+      throw error
+    }
+  }
+}
+
+/**
+ * Guards a handler: the request is authenticated first (the whole pipeline of
+ * `auth.authenticate`), and the handler runs only when it passes, with the payload (and subject).
+ * AuthX errors, from the guard or thrown by the handler, become the JSON error contract. A token
+ * in a JSON body is read from a clone, so the handler can still read the body.
+ *
+ * @param auth - the AuthX instance
+ * @param options - what the route requires: `type`, `verifyFresh`, `locations`, `scopes`,
+ *   `allScopes`, `subject`...
+ * @param handler - runs with the request and `{ payload, subject }`
+ * @returns a Fetch handler
+ *
+ * @example A fresh token with the `admin` scope, and the user loaded
+ * ```ts
+ * auth.setSubjectGetter((sub) => users.find(sub))
+ * const handler = withAuth(auth, { verifyFresh: true, scopes: ['admin'], subject: true },
+ *   (request, { subject }) => Response.json(subject))
+ * Bun.serve({ fetch: handler })
+ * ```
+ */
+export function withAuth<Extra extends CustomClaims = CustomClaims, Subject = unknown>(
+  auth: AuthX,
+  options: WithAuthOptions,
+  handler: GuardedHandler<Extra, Subject>,
+): FetchHandler {
+  const { subject: loadSubject = false, ...guard } = options
+  return handleErrors(auth, async (request) => {
+    const payload = await auth.authenticate<Extra>(request, guard)
+    const subject = loadSubject ? await auth.getSubject<Subject>(payload) : (undefined as Subject)
+    return handler(request, { payload, subject })
+  })
+}
+
+/**
+ * Adds Set-Cookie headers to a response: the cookies of `auth.accessCookies(token)`,
+ * `auth.refreshCookies(token)` or `auth.unsetCookies()`. A response whose headers are immutable
+ * (one returned by `fetch()` or `Response.redirect()`) is copied first.
+ *
+ * @param response - the response to decorate
+ * @param cookies - the cookies to set or delete
+ * @returns the response carrying the cookies (the same object when its headers were mutable)
+ *
+ * @example Logging in with cookies
+ * ```ts
+ * const token = auth.createAccessToken(user.id, { fresh: true })
+ * return applyCookies(Response.json({ ok: true }), auth.accessCookies(token))
+ * ```
+ */
+export function applyCookies(response: Response, cookies: readonly SetCookie[]): Response {
+  let target = response
+  try {
+    for (const cookie of cookies) target.headers.append('Set-Cookie', cookie.header)
+  } catch {
+    // Immutable headers: copy the response (its body stream moves over) and start again.
+    target = new Response(response.body, response)
+    for (const cookie of cookies) target.headers.append('Set-Cookie', cookie.header)
+  }
+  return target
+}

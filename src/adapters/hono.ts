@@ -1,0 +1,473 @@
+/**
+ * `authx-ts/hono`: the `AuthX` class bound to Hono 4. Guards are middleware that put the verified
+ * payload in the typed context variable `authx` (and the subject in `authxSubject`); they answer
+ * with the JSON error contract themselves, so routes are safe without `handleErrors`. It runs
+ * wherever Hono runs (Node, Bun, Deno, Workers): no Node-only API is used.
+ *
+ * @example The seed's quickstart
+ * ```ts
+ * import { Hono } from 'hono'
+ * import { AuthX } from 'authx-ts/hono'
+ * const app = new Hono()
+ * const auth = new AuthX({ secretKey: process.env.JWT_SECRET_KEY })
+ * auth.handleErrors(app)
+ * app.get('/protected', auth.accessTokenRequired, (c) => c.json({ message: 'hi' }))
+ * app.get('/me', auth.accessTokenRequired, (c) => c.json({ user: c.get('authx').sub }))
+ * ```
+ *
+ * @packageDocumentation
+ */
+import type { Context, ErrorHandler, Hono, MiddlewareHandler } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { AuthX as CoreAuthX } from '../authx.ts'
+import type { GuardOptions } from '../authx.ts'
+import type { AuthXOptions, TokenLocation } from '../config.ts'
+import type { RateLimitOptions } from '../features/rate-limit.ts'
+import { isAuthXError } from '../errors.ts'
+import type { AuthXError } from '../errors.ts'
+import type { SetCookie } from '../request/cookies.ts'
+import { isFormContentType, isJSONContentType, parseCookieHeader } from '../request/view.ts'
+import type { RequestView } from '../request/view.ts'
+import { TokenPayloadImpl } from '../token/payload.ts'
+import type { CustomClaims, TokenPayload } from '../token/payload.ts'
+
+export * from '../index.ts'
+
+/** The context variables an AuthX guard sets. */
+export interface AuthXVariables<Extra extends CustomClaims = CustomClaims, Subject = unknown> {
+  /** The verified payload (`c.get('authx')`). */
+  authx: TokenPayload<Extra>
+  /** The subject loaded by `currentSubject` (`c.get('authxSubject')`). */
+  authxSubject: Subject
+}
+
+/**
+ * The Hono `Env` of a guarded route: handlers chained after a guard see `c.get('authx')` typed.
+ *
+ * @example Typing a handler defined apart from its route
+ * ```ts
+ * const me = (c: Context<AuthXEnv<{ role: string }>>) => c.json({ role: c.get('authx').role })
+ * ```
+ */
+export interface AuthXEnv<Extra extends CustomClaims = CustomClaims, Subject = unknown> {
+  Variables: AuthXVariables<Extra, Subject>
+}
+
+/** A Hono guard: middleware that sets the `authx` context variable. */
+export type HonoGuard<
+  Extra extends CustomClaims = CustomClaims,
+  Subject = unknown,
+> = MiddlewareHandler<AuthXEnv<Extra, Subject>>
+
+/** What a guard's authentication function resolves to: the payload, or payload and subject. */
+export type GuardResult = TokenPayload | { payload: TokenPayload; subject: unknown }
+
+/** What a guard's body reader may need to read before authentication. */
+export interface GuardBodyOptions {
+  /** Locations the guard searches. @defaultValue `tokenLocation` */
+  locations?: readonly TokenLocation[] | undefined
+}
+
+/** Bodies larger than this are refused with 413, like Hono's `bodyLimit` does. */
+const MAX_BODY_BYTES = 1 << 20
+
+/** Any Hono context: guards and helpers do not depend on the app's own `Env`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyContext = Context<any, any, any>
+
+/** The body a guard read before authenticating. */
+interface ReadBody {
+  json?: unknown
+  form?: unknown
+}
+
+/** The core's view of a Hono request. Headers, cookies and query are read on first use. */
+class HonoRequestView implements RequestView {
+  readonly method: string
+  readonly #c: AnyContext
+  readonly #body: ReadBody
+  #cookies: Record<string, string | undefined> | undefined
+
+  constructor(c: AnyContext, body: ReadBody = {}) {
+    this.#c = c
+    this.method = c.req.method
+    this.#body = body
+  }
+
+  get path(): string {
+    return this.#c.req.path
+  }
+
+  get ip(): string | undefined {
+    // @hono/node-server exposes the Node request as `env.incoming`; other runtimes differ.
+    const env = this.#c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
+    return env?.incoming?.socket?.remoteAddress
+  }
+
+  header(name: string): string | undefined {
+    return this.#c.req.raw.headers.get(name) ?? undefined
+  }
+
+  cookie(name: string): string | undefined {
+    this.#cookies ??= parseCookieHeader(this.header('cookie'))
+    return this.#cookies[name]
+  }
+
+  query(name: string): string | string[] | undefined {
+    const values = this.#c.req.queries(name)
+    if (values === undefined || values.length === 0) return undefined
+    return values.length === 1 ? values[0] : values
+  }
+
+  json(): unknown {
+    return this.#body.json
+  }
+
+  form(): unknown {
+    return this.#body.form
+  }
+}
+
+/** The request body was larger than {@link MAX_BODY_BYTES}. */
+class BodyTooLarge extends Error {}
+
+/**
+ * Reads the body of a clone, at most `limit` bytes, so the original stays readable by anything
+ * that uses `c.req.raw` directly.
+ */
+async function readBounded(request: Request, limit: number): Promise<ArrayBuffer> {
+  const declared = Number(request.headers.get('content-length'))
+  if (declared > limit) throw new BodyTooLarge()
+  const body = request.clone().body
+  if (body === null) return new ArrayBuffer(0)
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel()
+      throw new BodyTooLarge()
+    }
+    chunks.push(value)
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes.buffer
+}
+
+/**
+ * `AuthX` for Hono: the core class plus guards, error handling and cookie helpers.
+ *
+ * @example Guards, scopes and the payload
+ * ```ts
+ * app.get('/me', auth.accessTokenRequired, (c) => c.json({ user: auth.payload(c).sub }))
+ * app.get('/admin', auth.scopesRequired(['admin:*']), (c) => c.text('ok'))
+ * ```
+ */
+export class AuthX extends CoreAuthX {
+  /** Requires a valid access token. */
+  readonly accessTokenRequired: HonoGuard
+  /** Requires a valid refresh token. */
+  readonly refreshTokenRequired: HonoGuard
+  /** Requires a fresh access token. */
+  readonly freshTokenRequired: HonoGuard
+  /** Requires an access token and loads its subject with the getter (401 if none). */
+  readonly currentSubject: HonoGuard
+  /**
+   * An `app.onError` handler: AuthX errors become the JSON contract; any other error gets Hono's
+   * default treatment (an `HTTPException`'s own response, else a logged 500). Call it from your
+   * own `onError` to keep both.
+   *
+   * @example Inside an application's own error handler
+   * ```ts
+   * app.onError((err, c) => (isAuthXError(err) ? auth.onError(err, c) : myErrorPage(err, c)))
+   * ```
+   */
+  readonly onError: ErrorHandler
+
+  /**
+   * @param options - see `AuthXOptions`
+   * @throws BadConfigurationError naming the option and the fix
+   */
+  constructor(options: AuthXOptions) {
+    super(options)
+    this.accessTokenRequired = this.tokenRequired({ type: 'access' })
+    this.refreshTokenRequired = this.tokenRequired({ type: 'refresh' })
+    this.freshTokenRequired = this.tokenRequired({ type: 'access', verifyFresh: true })
+    this.currentSubject = this.#guard({ type: 'access' }, true)
+    this.onError = (error, c) => {
+      if (isAuthXError(error)) return this.#respond(c, error)
+      return honoDefaultError(error, c)
+    }
+  }
+
+  /**
+   * A guard with explicit options.
+   *
+   * @param options - type, verifyType, verifyFresh, verifyCsrf, locations
+   *
+   * @example A refresh token from a cookie only, with typed custom claims
+   * ```ts
+   * app.post('/refresh', auth.tokenRequired<{ role: string }>({ type: 'refresh', locations: ['cookies'] }),
+   *   (c) => c.json({ role: c.get('authx').role }))
+   * ```
+   */
+  tokenRequired<Extra extends CustomClaims = CustomClaims>(
+    options: GuardOptions = {},
+  ): HonoGuard<Extra> {
+    return this.#guard({ ...options }, false) as HonoGuard<Extra>
+  }
+
+  /**
+   * A guard that requires an access token granting the scopes.
+   *
+   * @param scopes - required scopes (AuthX wildcards: `admin:*`)
+   * @param options - `all: false` for any-of; other guard options
+   * @throws TypeError when `scopes` is not an array of strings
+   */
+  scopesRequired<Extra extends CustomClaims = CustomClaims>(
+    scopes: readonly string[],
+    options: GuardOptions & { all?: boolean } = {},
+  ): HonoGuard<Extra> {
+    if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
+      throw new TypeError('scopesRequired expects an array of strings')
+    }
+    const { all, ...rest } = options
+    return this.#guard(
+      { ...rest, type: 'access', scopes: [...scopes], allScopes: all ?? true },
+      false,
+    ) as HonoGuard<Extra>
+  }
+
+  #guard(options: GuardOptions, loadSubject: boolean): HonoGuard {
+    return this.guardFrom(
+      async (view) => {
+        const payload = await this.authenticate(view, options)
+        return loadSubject ? { payload, subject: await this.getSubject(payload) } : payload
+      },
+      { locations: options.locations },
+    )
+  }
+
+  /**
+   * Builds a guard from any authentication function: the building block of the ready guards and
+   * of extensions. The function's payload (and subject) goes into the context variables; its
+   * AuthX errors become the JSON contract; other errors propagate to `app.onError`. A function
+   * that resolves to `undefined` (a rate limit, a check) lets the request through.
+   *
+   * @param run - authenticates the request view; returns the payload, or payload and subject
+   * @param options - the locations `run` searches, so the guard knows whether to read the body
+   */
+  guardFrom(
+    run: (view: RequestView) => Promise<GuardResult | undefined>,
+    options: GuardBodyOptions = {},
+  ): HonoGuard {
+    const { config } = this
+    const locations = options.locations ?? config.tokenLocation
+    const wantJSON = locations.includes('json')
+    const wantForm =
+      config.csrfCheckForm && config.cookieCsrfProtect && locations.includes('cookies')
+    const csrfMethods = config.csrfMethods as readonly string[]
+    const guard: HonoGuard = async (c, next) => {
+      let result: GuardResult | undefined
+      try {
+        let body: ReadBody | undefined
+        if (wantJSON || wantForm) {
+          const contentType = c.req.raw.headers.get('content-type') ?? undefined
+          const json = wantJSON && isJSONContentType(contentType)
+          const form =
+            wantForm && csrfMethods.includes(c.req.method) && isFormContentType(contentType)
+          if (json || form) body = await readBody(c, json)
+        }
+        result = await run(new HonoRequestView(c, body))
+      } catch (error) {
+        if (error instanceof BodyTooLarge) return c.text('Payload Too Large', 413)
+        if (isAuthXError(error)) return this.#respond(c, error)
+        throw error
+      }
+      // instanceof, not `'payload' in result`: custom claims also appear on a payload.
+      if (result instanceof TokenPayloadImpl) c.set('authx', result)
+      else if (result !== undefined) {
+        c.set('authx', result.payload)
+        c.set('authxSubject', result.subject)
+      }
+      await next()
+    }
+    Object.defineProperty(guard, 'name', { value: 'authxGuard' })
+    return guard
+  }
+
+  /**
+   * A guard that counts requests per key (route and client address by default) and answers 429
+   * `RateLimitExceededError` past `max` per `window`. The address is known on @hono/node-server;
+   * elsewhere pass a `key` (from a trusted header of your platform, for example).
+   *
+   * @param options - `max`, `window`, optional `key(view)`
+   * @throws TypeError at construction for invalid options
+   *
+   * @example Five login attempts a minute per client
+   * ```ts
+   * app.post('/login', auth.rateLimited({ max: 5, window: '1m' }), login)
+   * ```
+   */
+  rateLimited(options: RateLimitOptions): HonoGuard {
+    const limit = this.rateLimit(options)
+    return this.guardFrom(
+      async (view) => {
+        await this.enforceRateLimit(view, limit)
+        return undefined
+      },
+      { locations: [] },
+    )
+  }
+
+  #respond(c: AnyContext, error: AuthXError): Response {
+    const { status, headers, body } = this.renderError(error)
+    return c.json(body, status as ContentfulStatusCode, headers)
+  }
+
+  /**
+   * The verified payload of a guarded request (the `authx` context variable).
+   *
+   * @param c - the Hono context
+   * @throws TypeError when the route has no AuthX guard
+   */
+  payload<Extra extends CustomClaims = CustomClaims>(c: AnyContext): TokenPayload<Extra> {
+    const payload = (c as Context<AuthXEnv<Extra>>).get('authx') as TokenPayload<Extra> | undefined
+    if (payload === undefined) throw new TypeError('auth.payload(c) needs a route guarded by AuthX')
+    return payload
+  }
+
+  /**
+   * The subject loaded by the `currentSubject` guard (the `authxSubject` context variable).
+   *
+   * @param c - the Hono context
+   */
+  subject<Subject = unknown>(c: AnyContext): Subject {
+    return (c as Context<AuthXEnv>).get('authxSubject') as Subject
+  }
+
+  /**
+   * The core's `RequestView` of a Hono request, for `getTokenFromRequest`, `authenticate`...
+   * It has no body: for a token in a JSON body use a guard, or pass `c.req.raw` (a Fetch
+   * `Request`) to the core, which reads a clone of the body itself.
+   *
+   * @param c - the Hono context
+   */
+  view(c: AnyContext): RequestView {
+    return new HonoRequestView(c)
+  }
+
+  /**
+   * Renders AuthX errors thrown in handlers as the JSON contract through `app.onError`; other
+   * errors go to the error handler the app had before (Hono's default if none). An `onError`
+   * registered after this call replaces it: call {@link AuthX.onError} from that handler instead.
+   *
+   * @param app - the Hono app
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  handleErrors(app: Hono<any, any, any>): void {
+    // Hono keeps the current handler in a field its types mark private; it is there at runtime.
+    const previous = (app as unknown as { errorHandler?: ErrorHandler }).errorHandler
+    app.onError((error, c) => {
+      if (isAuthXError(error)) return this.#respond(c, error)
+      return previous === undefined ? honoDefaultError(error, c) : previous(error, c)
+    })
+  }
+
+  /**
+   * Sets the access-token cookie (and its CSRF cookie) on the response.
+   *
+   * @param token - an access token of this instance
+   * @param c - the Hono context
+   * @param maxAge - seconds (default `cookieMaxAge`)
+   */
+  setAccessCookies(token: string, c: AnyContext, maxAge?: number): void {
+    sendCookies(c, this.accessCookies(token, maxAge === undefined ? {} : { maxAge }))
+  }
+
+  /**
+   * Sets the refresh-token cookie (and its CSRF cookie) on the response.
+   *
+   * @param token - a refresh token of this instance
+   * @param c - the Hono context
+   * @param maxAge - seconds (default `cookieMaxAge`)
+   */
+  setRefreshCookies(token: string, c: AnyContext, maxAge?: number): void {
+    sendCookies(c, this.refreshCookies(token, maxAge === undefined ? {} : { maxAge }))
+  }
+
+  /** Deletes the access cookies. @param c - the Hono context */
+  unsetAccessCookies(c: AnyContext): void {
+    sendCookies(c, super.unsetCookies('access'))
+  }
+
+  /** Deletes the refresh cookies. @param c - the Hono context */
+  unsetRefreshCookies(c: AnyContext): void {
+    sendCookies(c, super.unsetCookies('refresh'))
+  }
+
+  /**
+   * Deletes every AuthX cookie on the response; with `"access"`, `"refresh"` or nothing, only
+   * returns the deletions (the core behaviour).
+   *
+   * @param target - a Hono context, or which cookies
+   */
+  override unsetCookies(target?: AnyContext | 'access' | 'refresh' | 'both'): SetCookie[] {
+    if (typeof target !== 'object') return super.unsetCookies(target)
+    const cookies = super.unsetCookies('both')
+    sendCookies(target, cookies)
+    return cookies
+  }
+}
+
+/**
+ * Reads the body once for the guard and leaves it in Hono's body cache, so `c.req.json()`,
+ * `c.req.parseBody()` and friends in the handler see it without reading the stream again.
+ */
+async function readBody(c: AnyContext, json: boolean): Promise<ReadBody> {
+  const { req } = c
+  // Hono types the cache as `Partial<Body>` but stores the promises of the Body methods in it.
+  const cache = req.bodyCache as unknown as { arrayBuffer?: Promise<ArrayBuffer> }
+  // Something already read it through Hono (the cache is filled) or past it (the stream is used).
+  const cached = Object.keys(req.bodyCache).length > 0
+  if (!cached && req.raw.bodyUsed) return {}
+  if (!cached) {
+    const bytes = await readBounded(req.raw, MAX_BODY_BYTES)
+    cache.arrayBuffer = Promise.resolve(bytes)
+  }
+  if (json) {
+    try {
+      return { json: JSON.parse(await req.text()) as unknown }
+    } catch {
+      // An unparsable body simply holds no token; the handler's own c.req.json() still throws.
+      return {}
+    }
+  }
+  try {
+    return { form: await req.parseBody() }
+  } catch {
+    return {}
+  }
+}
+
+function sendCookies(c: AnyContext, cookies: readonly SetCookie[]): void {
+  for (const cookie of cookies) c.header('Set-Cookie', cookie.header, { append: true })
+}
+
+/** Hono's own default error handler, for errors that are not AuthX's. */
+function honoDefaultError(error: Error, c: AnyContext): Response | Promise<Response> {
+  if ('getResponse' in error && typeof error.getResponse === 'function') {
+    const res = (error.getResponse as () => Response)()
+    return c.newResponse(res.body, res)
+  }
+  console.error(error)
+  return c.text('Internal Server Error', 500)
+}
