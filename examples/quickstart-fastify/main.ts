@@ -1,12 +1,18 @@
 /**
- * Starts the Fastify quickstart on port 8000 (or $PORT).
+ * Starts the Fastify quickstart on port 8000 (or $PORT). In memory by default; with $REDIS_URL,
+ * revocations, refresh families and rate limits live in Redis and are shared by every instance.
  */
+import { createRedisStore } from 'authx-ts/redis'
 import { buildApp } from './app.ts'
 
 const port = Number(process.env.PORT ?? 8000)
 const host = process.env.HOST ?? '127.0.0.1'
-const app = await buildApp()
+const redisUrl = process.env.REDIS_URL
+const store =
+  redisUrl === undefined || redisUrl === '' ? undefined : await createRedisStore(redisUrl)
+const app = await buildApp(store === undefined ? {} : { store })
 await app.listen({ port, host })
+const shown = host === '127.0.0.1' ? 'localhost' : host
 console.log(
-  `authx-ts quickstart (Fastify) listening on http://${host === '127.0.0.1' ? 'localhost' : host}:${port}`,
+  `authx-ts quickstart (Fastify) listening on http://${shown}:${port}${store ? ' (Redis store)' : ''}`,
 )
