@@ -187,7 +187,7 @@ function checkAsymmetricKey(key: KeyObject, alg: Algorithm, option: string): voi
   }
   switch (spec.family) {
     case 'rsa':
-    case 'pss':
+    case 'pss': {
       if (type !== 'rsa' && !(spec.family === 'pss' && type === 'rsa-pss')) mismatch('an RSA')
       if (type === 'rsa-pss') checkPSSRestrictions(details, alg, option)
       if ((details.modulusLength ?? 0) < 2048) {
@@ -195,7 +195,16 @@ function checkAsymmetricKey(key: KeyObject, alg: Algorithm, option: string): voi
           `${option}: RSA keys must have at least 2048 bits (RFC 7518 section 3.3), got ${details.modulusLength ?? 0}; generate a 2048-bit or larger key`,
         )
       }
+      // Node imports any exponent. With e = 1 a "signature" is its own padded message (s^1 = s),
+      // so anyone can forge one; an even e is not an RSA key at all (Wycheproof exponentOne).
+      const exponent = details.publicExponent ?? 0n
+      if (exponent < 3n || exponent % 2n === 0n) {
+        throw new BadConfigurationError(
+          `${option}: RSA public exponent ${exponent} is unusable; it must be odd and at least 3 (65537 is standard)`,
+        )
+      }
       return
+    }
     case 'ecdsa':
       if (type !== 'ec') mismatch('an EC')
       if (details.namedCurve !== spec.curve) {
