@@ -1,0 +1,128 @@
+/**
+ * The Express conformance driver: a real Express 5 app built from route specs, served on
+ * 127.0.0.1 port 0 and called with `fetch`. The app uses no body or cookie parser unless a case
+ * asks for one: the adapter reads what it needs itself.
+ */
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import type { Request, Response } from 'express'
+import { AuthX } from '../../../src/adapters/express.ts'
+import type { ExpressGuard } from '../../../src/adapters/express.ts'
+import type { AuthXOptions } from '../../../src/index.ts'
+import { handlerOf, payloadBody } from '../driver.ts'
+import type {
+  AdapterDriver,
+  BuildExtra,
+  GuardSpec,
+  HandlerSpec,
+  RouteSpec,
+  TestApp,
+  TestRequest,
+  TestResponse,
+} from '../driver.ts'
+import { fetchRequest, testResponse } from './fetch.ts'
+
+function guardOf(auth: AuthX, spec: GuardSpec): ExpressGuard | undefined {
+  switch (spec.kind) {
+    case 'access':
+      return auth.accessTokenRequired
+    case 'refresh':
+      return auth.refreshTokenRequired
+    case 'fresh':
+      return auth.freshTokenRequired
+    case 'subject':
+      return auth.currentSubject
+    case 'none':
+      return undefined
+    case 'token':
+      return auth.tokenRequired(spec.options)
+    case 'scopes':
+      return auth.scopesRequired(spec.scopes, spec.all === undefined ? {} : { all: spec.all })
+  }
+}
+
+async function runHandler(
+  auth: AuthX,
+  spec: HandlerSpec,
+  req: Request,
+  res: Response,
+): Promise<unknown> {
+  switch (spec.kind) {
+    case 'payload':
+      return payloadBody(auth.payload(req))
+    case 'subject':
+      return { subject: auth.subject(req) }
+    case 'issue': {
+      const pair = auth.createTokenPair(spec.uid ?? 'user1', { fresh: spec.fresh ?? false })
+      if (spec.cookies === 'access' || spec.cookies === 'both')
+        auth.setAccessCookies(pair.access_token, res, spec.maxAge)
+      if (spec.cookies === 'refresh' || spec.cookies === 'both')
+        auth.setRefreshCookies(pair.refresh_token, res, spec.maxAge)
+      return { access_token: pair.access_token, refresh_token: pair.refresh_token }
+    }
+    case 'logout':
+      auth.unsetCookies(res)
+      return {}
+    case 'logout-access':
+      auth.unsetAccessCookies(res)
+      return {}
+    case 'read':
+      // The Express request itself: the adapter reads a JSON body no parser read.
+      return { token: await auth.getTokenFromRequest(req, { type: spec.type, optional: true }) }
+    case 'echo':
+      return { body: (req.body as unknown) ?? null }
+    case 'throw':
+      throw spec.error()
+  }
+}
+
+/** Builds Express apps with `authx-ts/express`. */
+export const expressDriver: AdapterDriver = {
+  name: 'express',
+  async build(
+    options: AuthXOptions,
+    routes: RouteSpec[],
+    extra: BuildExtra = {},
+  ): Promise<TestApp> {
+    const app = express()
+    const auth = new AuthX(options)
+    extra.setup?.(auth)
+    if (extra.parseForms === true) app.use(express.urlencoded({ extended: false }))
+    if (extra.parseJSONSuffix === true)
+      app.use(express.json({ type: ['application/json', 'application/*+json'] }))
+    const runs = new Map<string, number>()
+    for (const route of routes) {
+      const spec = handlerOf(route)
+      const guard = guardOf(auth, route.guard)
+      const handler = async (req: Request, res: Response): Promise<void> => {
+        runs.set(route.path, (runs.get(route.path) ?? 0) + 1)
+        const body = await runHandler(auth, spec, req, res)
+        res.json(body)
+      }
+      const method = route.method.toLowerCase() as 'get'
+      if (guard === undefined) app[method](route.path, handler)
+      else app[method](route.path, guard, handler)
+    }
+    // Express error handlers go after the routes they cover.
+    if (extra.handleErrors === true) auth.handleErrors(app)
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve)
+      server.once('error', reject)
+    })
+    const { port } = server.address() as AddressInfo
+    const base = `http://127.0.0.1:${port}`
+
+    return {
+      auth,
+      request: async (req: TestRequest): Promise<TestResponse> =>
+        testResponse(await fetch(fetchRequest(base, req))),
+      handlerRuns: (path) => runs.get(path) ?? 0,
+      close: () =>
+        new Promise<void>((resolve, reject) => {
+          server.close((error) => (error === undefined ? resolve() : reject(error)))
+          server.closeAllConnections()
+        }),
+    }
+  },
+}

@@ -1,0 +1,116 @@
+/**
+ * The Hono conformance driver: a real Hono 4 app built from route specs, requests sent through
+ * `app.request` (Hono's full routing and middleware chain, without a socket).
+ */
+import { Hono } from 'hono'
+import type { Context } from 'hono'
+import { AuthX } from '../../../src/adapters/hono.ts'
+import type { HonoGuard } from '../../../src/adapters/hono.ts'
+import type { AuthXOptions } from '../../../src/index.ts'
+import { handlerOf, payloadBody } from '../driver.ts'
+import type {
+  AdapterDriver,
+  BuildExtra,
+  GuardSpec,
+  HandlerSpec,
+  RouteSpec,
+  TestApp,
+  TestRequest,
+  TestResponse,
+} from '../driver.ts'
+import { fetchRequest, testResponse } from './fetch.ts'
+
+function guardOf(auth: AuthX, spec: GuardSpec): HonoGuard | undefined {
+  switch (spec.kind) {
+    case 'access':
+      return auth.accessTokenRequired
+    case 'refresh':
+      return auth.refreshTokenRequired
+    case 'fresh':
+      return auth.freshTokenRequired
+    case 'subject':
+      return auth.currentSubject
+    case 'none':
+      return undefined
+    case 'token':
+      return auth.tokenRequired(spec.options)
+    case 'scopes':
+      return auth.scopesRequired(spec.scopes, spec.all === undefined ? {} : { all: spec.all })
+  }
+}
+
+/** The body as a Hono handler reads it: through the request's cache, so a guard's read is kept. */
+async function bodyOf(c: Context): Promise<unknown> {
+  const type = c.req.header('content-type') ?? ''
+  if (c.req.raw.body === null) return null
+  if (/json/i.test(type)) return (await c.req.json()) as unknown
+  if (/x-www-form-urlencoded|multipart\/form-data/i.test(type)) return await c.req.parseBody()
+  return await c.req.text()
+}
+
+async function runHandler(auth: AuthX, spec: HandlerSpec, c: Context): Promise<Response> {
+  switch (spec.kind) {
+    case 'payload':
+      return c.json(payloadBody(auth.payload(c)))
+    case 'subject':
+      return c.json({ subject: auth.subject(c) })
+    case 'issue': {
+      const pair = auth.createTokenPair(spec.uid ?? 'user1', { fresh: spec.fresh ?? false })
+      if (spec.cookies === 'access' || spec.cookies === 'both')
+        auth.setAccessCookies(pair.access_token, c, spec.maxAge)
+      if (spec.cookies === 'refresh' || spec.cookies === 'both')
+        auth.setRefreshCookies(pair.refresh_token, c, spec.maxAge)
+      return c.json({ access_token: pair.access_token, refresh_token: pair.refresh_token })
+    }
+    case 'logout':
+      auth.unsetCookies(c)
+      return c.json({})
+    case 'logout-access':
+      auth.unsetAccessCookies(c)
+      return c.json({})
+    case 'read':
+      // The Fetch request under the context: the core reads a clone of its body.
+      return c.json({
+        token: await auth.getTokenFromRequest(c.req.raw, { type: spec.type, optional: true }),
+      })
+    case 'echo':
+      return c.json({ body: await bodyOf(c) })
+    case 'throw':
+      throw spec.error()
+  }
+}
+
+/** Builds Hono apps with `authx-ts/hono`. */
+export const honoDriver: AdapterDriver = {
+  name: 'hono',
+  // eslint-disable-next-line @typescript-eslint/require-await
+  async build(
+    options: AuthXOptions,
+    routes: RouteSpec[],
+    extra: BuildExtra = {},
+  ): Promise<TestApp> {
+    const app = new Hono()
+    const auth = new AuthX(options)
+    extra.setup?.(auth)
+    if (extra.handleErrors === true) auth.handleErrors(app)
+    const runs = new Map<string, number>()
+    for (const route of routes) {
+      const spec = handlerOf(route)
+      const guard = guardOf(auth, route.guard)
+      const handler = (c: Context): Promise<Response> => {
+        runs.set(route.path, (runs.get(route.path) ?? 0) + 1)
+        return runHandler(auth, spec, c)
+      }
+      if (guard === undefined) app.on(route.method, route.path, handler)
+      else app.on(route.method, route.path, guard, handler)
+    }
+
+    return {
+      auth,
+      request: async (req: TestRequest): Promise<TestResponse> =>
+        testResponse(await app.request(fetchRequest('http://localhost', req))),
+      handlerRuns: (path) => runs.get(path) ?? 0,
+      close: () => Promise.resolve(),
+    }
+  },
+}
