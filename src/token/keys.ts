@@ -118,8 +118,48 @@ function looksLikePEM(value: string | Uint8Array): boolean {
   return text.includes('-----BEGIN')
 }
 
+/** What a key is imported for: the JWK `key_ops` / WebCrypto usage it must allow. */
+type KeyOperation = 'sign' | 'verify'
+
+/**
+ * Honours the restrictions a JWK states about itself (RFC 7517 sections 4.2-4.4), as jose does:
+ * `use` must be "sig", `key_ops` must include the operation, and `alg` must be the algorithm the
+ * key is being bound to. A key published for encryption, or for another algorithm, must not
+ * quietly start verifying tokens (RFC 8725 section 3.1: one key, one algorithm).
+ */
+function checkJWKRestrictions(
+  jwk: JWKInput,
+  alg: Algorithm,
+  operation: KeyOperation,
+  option: string,
+): void {
+  if (jwk.use !== undefined && jwk.use !== 'sig') {
+    throw new BadConfigurationError(
+      `${option}: the JWK's "use" is ${JSON.stringify(jwk.use)}; a key for ${alg} needs "use": "sig" or no "use"`,
+    )
+  }
+  if (
+    jwk.key_ops !== undefined &&
+    !(Array.isArray(jwk.key_ops) && (jwk.key_ops as unknown[]).includes(operation))
+  ) {
+    throw new BadConfigurationError(
+      `${option}: the JWK's "key_ops" does not include "${operation}"; fix key_ops or omit it`,
+    )
+  }
+  if (jwk.alg !== undefined && jwk.alg !== alg) {
+    throw new BadConfigurationError(
+      `${option}: the JWK's "alg" is ${JSON.stringify(jwk.alg)}, not ${alg}; configure the algorithm the key was made for`,
+    )
+  }
+}
+
 /** Imports an HMAC secret and checks its length against the hash output. */
-function importSecret(input: KeyInput, alg: Algorithm, option: string): KeyObject {
+function importSecret(
+  input: KeyInput,
+  alg: Algorithm,
+  option: string,
+  operation: KeyOperation,
+): KeyObject {
   let key: KeyObject
   if (isKeyObject(input)) key = input
   else if (isCryptoKey(input)) key = KeyObject.from(input)
@@ -127,6 +167,7 @@ function importSecret(input: KeyInput, alg: Algorithm, option: string): KeyObjec
     if (input.kty !== 'oct' || typeof input.k !== 'string') {
       throw new BadConfigurationError(`${option}: ${alg} needs an "oct" JWK with a "k" member`)
     }
+    checkJWKRestrictions(input, alg, operation, option)
     key = createSecretKey(Buffer.from(input.k, 'base64url'))
   } else {
     // A PEM given as an HMAC secret is the classic algorithm-confusion setup (CVE-2015-9235):
@@ -231,13 +272,14 @@ function checkAsymmetricKey(key: KeyObject, alg: Algorithm, option: string): voi
  * @throws BadConfigurationError when the key cannot serve `alg`
  */
 export function importVerifyKey(input: KeyInput, alg: Algorithm, option: string): KeyObject {
-  if (ALGORITHM_SPECS[alg].family === 'hmac') return importSecret(input, alg, option)
+  if (ALGORITHM_SPECS[alg].family === 'hmac') return importSecret(input, alg, option, 'verify')
   let key: KeyObject
   try {
     if (isKeyObject(input)) key = input
     else if (isCryptoKey(input)) key = KeyObject.from(input)
     else if (isJWK(input)) {
       if ('d' in input) throw privateWherePublic(option)
+      checkJWKRestrictions(input, alg, 'verify', option)
       key = createPublicKey({ key: input as import('node:crypto').JsonWebKey, format: 'jwk' })
     } else {
       const pem = typeof input === 'string' ? input : Buffer.from(input).toString('utf8')
@@ -273,15 +315,17 @@ function privateWherePublic(option: string): BadConfigurationError {
  * @throws BadConfigurationError when the key cannot sign with `alg`
  */
 export function importSignKey(input: KeyInput, alg: Algorithm, option: string): KeyObject {
-  if (ALGORITHM_SPECS[alg].family === 'hmac') return importSecret(input, alg, option)
+  if (ALGORITHM_SPECS[alg].family === 'hmac') return importSecret(input, alg, option, 'sign')
   let key: KeyObject
   try {
     if (isKeyObject(input)) key = input
     else if (isCryptoKey(input)) key = KeyObject.from(input)
-    else if (isJWK(input))
+    else if (isJWK(input)) {
+      checkJWKRestrictions(input, alg, 'sign', option)
       key = createPrivateKey({ key: input as import('node:crypto').JsonWebKey, format: 'jwk' })
-    else key = createPrivateKey(typeof input === 'string' ? input : Buffer.from(input))
-  } catch {
+    } else key = createPrivateKey(typeof input === 'string' ? input : Buffer.from(input))
+  } catch (error) {
+    if (error instanceof BadConfigurationError) throw error
     throw new BadConfigurationError(
       `${option}: not a usable private key for ${alg} (expected PEM PKCS#8/PKCS#1/SEC1, JWK, KeyObject or CryptoKey)`,
     )
