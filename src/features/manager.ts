@@ -17,6 +17,7 @@ import type {
   RequestLike,
   TokenPair,
 } from '../authx.ts'
+import type { TokenLocation } from '../config.ts'
 import {
   BadConfigurationError,
   JWTDecodeError,
@@ -29,6 +30,11 @@ import type { RequestView } from '../request/view.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 import { PolicyEngine, buildPolicyEnvironment } from './policy.ts'
 import type { PolicyDecision, PolicyEvaluator, PolicyRule } from './policy.ts'
+
+/** What a framework binding's `guardFrom` may read before authenticating (the request body). */
+interface GuardBodyOptions {
+  locations?: readonly TokenLocation[] | undefined
+}
 
 /** What a guard's authentication function resolves to: the payload, or payload and subject. */
 export type GuardResult = TokenPayload | { payload: TokenPayload; subject: unknown }
@@ -445,7 +451,9 @@ export class AuthManager<A extends AuthX = AuthX> {
    */
   tokenRequired(loginType: string, options: GuardOptions = {}): GuardOf<A> {
     const settings = { ...options }
-    return this.#guardFrom(loginType, (view) => this.authenticate(loginType, view, settings))
+    return this.#guardFrom(loginType, settings.locations, (view) =>
+      this.authenticate(loginType, view, settings),
+    )
   }
 
   /**
@@ -505,7 +513,7 @@ export class AuthManager<A extends AuthX = AuthX> {
     }
     const { subject, resourceAttrs, env } = options
     const token = { ...options.token }
-    return this.#guardFrom(loginType, async (view) => {
+    return this.#guardFrom(loginType, token.locations, async (view) => {
       const payload = await this.authenticate(loginType, view, token)
       const resolvedSubject = await resolve(subject, view, payload)
       await this.authorize(loginType, action, resource, {
@@ -519,7 +527,11 @@ export class AuthManager<A extends AuthX = AuthX> {
     })
   }
 
-  #guardFrom(loginType: string, run: GuardRun): GuardOf<A> {
+  #guardFrom(
+    loginType: string,
+    locations: readonly TokenLocation[] | undefined,
+    run: GuardRun,
+  ): GuardOf<A> {
     const auth = this.get(loginType) as A & { guardFrom?: unknown }
     if (typeof auth.guardFrom !== 'function') {
       throw new TypeError(
@@ -528,6 +540,9 @@ export class AuthManager<A extends AuthX = AuthX> {
           `authx-ts/express or authx-ts/hono, or call manager.authenticate()/authorize() yourself.`,
       )
     }
-    return (auth.guardFrom as (run: GuardRun) => GuardOf<A>).call(auth, run)
+    // The second argument tells bindings that read the body up front (Express, Hono) whether
+    // the route looks for a token in JSON; Fastify has already parsed it and ignores it.
+    const guardFrom = auth.guardFrom as (run: GuardRun, options?: GuardBodyOptions) => GuardOf<A>
+    return guardFrom.call(auth, run, locations === undefined ? {} : { locations })
   }
 }

@@ -12,6 +12,7 @@
  */
 import type { RequestLike } from '../authx.ts'
 import { scopeMatches, hasRequiredScopes } from '../scopes.ts'
+import type { RequestView } from '../request/view.ts'
 import type { TokenPayload } from '../token/payload.ts'
 
 /** What a matching rule does. */
@@ -232,7 +233,7 @@ export interface PolicyEnvironmentInput {
 
 /**
  * The `environment` source: `time` (a Date), `hour` (UTC, 0-23) and `weekday` (UTC, Monday is
- * 0), plus `method`, `path` and `client_ip` (when the request view exposes an `ip`) for a request,
+ * 0), plus `method`, `path` and `client_ip` (when the adapter knows the address) for a request,
  * then `overrides`.
  *
  * @param input - request, time and overrides
@@ -259,10 +260,10 @@ export function buildPolicyEnvironment(
       environment.method = request.method.toUpperCase()
       environment.path = new URL(request.url).pathname
     } else {
-      const view = request as { method: string; path: string; ip?: unknown }
+      const view = request as RequestView
       environment.method = view.method
       environment.path = view.path
-      if (typeof view.ip === 'string') environment.client_ip = view.ip
+      if (view.ip !== undefined) environment.client_ip = view.ip
     }
   }
   // Spread, not Object.assign: an own `__proto__` key in the overrides must stay a plain key.
