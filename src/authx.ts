@@ -33,6 +33,7 @@ import type { RequestToken, TokenType } from './request/extract.ts'
 import { viewFromRequest } from './request/view.ts'
 import type { RequestView } from './request/view.ts'
 import { hasRequiredScopes } from './scopes.ts'
+import { VerifiedTokenCache } from './features/token-cache.ts'
 import { isImplicitRefreshEligible } from './features/implicit-refresh.ts'
 import { operationSecurity, securitySchemes } from './features/openapi.ts'
 import type { SecurityRequirement, SecurityScheme } from './features/openapi.ts'
@@ -177,6 +178,7 @@ export class AuthX {
   /** The validated, frozen configuration. */
   readonly config: AuthXConfig
   readonly #verifier: JWSVerifier
+  readonly #cache: VerifiedTokenCache | undefined
   readonly #defaultHeader: string | undefined
   readonly #store: Store
   #revocationInUse: boolean
@@ -191,6 +193,8 @@ export class AuthX {
     this.config = resolveConfig(options)
     const { signingKey, verifyKeys, decodeAlgorithms, maxTokenLength } = this.config
     this.#verifier = new JWSVerifier(verifyKeys, decodeAlgorithms, maxTokenLength)
+    const cache = this.config.verifiedTokenCache
+    this.#cache = cache === null ? undefined : new VerifiedTokenCache(cache)
     this.#defaultHeader =
       signingKey === undefined
         ? undefined
@@ -203,6 +207,11 @@ export class AuthX {
     // consulted only once something was revoked through it, so stateless apps pay nothing.
     this.#store = options.store ?? new MemoryStore({ clock: this.config.clock })
     this.#revocationInUse = options.store !== undefined || this.config.refreshRotation !== null
+  }
+
+  /** Counters of the verified-token cache, or null when it is off. */
+  get cacheStats(): ReturnType<VerifiedTokenCache['stats']> | null {
+    return this.#cache?.stats() ?? null
   }
 
   /** The store behind revocation, rotation, sessions and rate limits. */
@@ -371,8 +380,14 @@ export class AuthX {
     options: VerifyOptions = {},
   ): TokenPayload<Extra> {
     const raw = typeof token === 'string' ? token : token.token
-    const { payload: claims } = this.#verifier.verify(raw)
-    validateClaims(claims, this.#claimRules(options))
+    const rules = this.#claimRules(options)
+    // A cache hit skips only the signature check and the decode; claims are validated every time.
+    let claims = this.#cache?.get(raw, rules.now) as JSONObject | undefined
+    if (claims === undefined) {
+      claims = this.#verifier.verify(raw).payload
+      validateClaims(claims, rules)
+      this.#cache?.set(raw, claims, claims.exp as number | undefined)
+    } else validateClaims(claims, rules)
     const payload = new TokenPayloadImpl<Extra>(
       claims,
       this.config.identityClaim,

@@ -149,6 +149,11 @@ export interface AuthXOptions {
    * With it, `auth.refresh()` consumes each refresh token once and a replay revokes its family.
    */
   refreshRotation?: boolean | RotationOptions | undefined
+  /**
+   * Cache verified tokens (bounded LRU keyed by the whole token) to skip the signature check on
+   * repeat requests; claims, type, CSRF and revocation are still checked every time. Off by default.
+   */
+  verifiedTokenCache?: boolean | { maxEntries?: number } | undefined
   /** Stamped into every token as `login_type` (see `AuthManager`). */
   loginType?: string | undefined
   /** Longest token accepted, in characters. @defaultValue 8192 */
@@ -213,6 +218,8 @@ export interface AuthXConfig {
   readonly sessionTracking: boolean
   readonly sessionUpdateLastActive: boolean
   readonly loginType: string | null
+  /** Size of the verified-token cache, or null when it is off. */
+  readonly verifiedTokenCache: { readonly maxEntries: number } | null
   /** Rotation settings, or null when rotation is off. */
   readonly refreshRotation: { readonly familyLifetime: number } | null
   readonly maxTokenLength: number
@@ -302,6 +309,17 @@ function algorithmOption(option: string, value: unknown, fallback: Algorithm): A
     )
   }
   return value
+}
+
+function cacheOption(
+  value: boolean | { maxEntries?: number } | undefined,
+): { maxEntries: number } | null {
+  if (value === undefined || value === false) return null
+  const maxEntries = value === true ? 10_000 : (value.maxEntries ?? 10_000)
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
+    fail('verifiedTokenCache.maxEntries', 'expected a positive integer')
+  }
+  return Object.freeze({ maxEntries })
 }
 
 function rotationOption(
@@ -555,6 +573,7 @@ export function resolveConfig(options: AuthXOptions): AuthXConfig {
       true,
     ),
     refreshRotation: rotationOption(options.refreshRotation),
+    verifiedTokenCache: cacheOption(options.verifiedTokenCache),
     loginType:
       options.loginType === undefined ? null : stringOption('loginType', options.loginType, ''),
     maxTokenLength,
