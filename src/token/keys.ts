@@ -153,6 +153,50 @@ function checkJWKRestrictions(
   }
 }
 
+/** The WebCrypto algorithm name a CryptoKey of each family carries. */
+const WEBCRYPTO_NAMES: Readonly<Record<AlgorithmSpec['family'], string>> = {
+  hmac: 'HMAC',
+  rsa: 'RSASSA-PKCS1-v1_5',
+  pss: 'RSA-PSS',
+  ecdsa: 'ECDSA',
+  eddsa: 'Ed25519',
+}
+
+/**
+ * Converts a CryptoKey, honouring what it says it is for. `KeyObject.from` drops a CryptoKey's
+ * algorithm and usages, so an AES, RSA-OAEP or ECDH key, or an RSASSA/HMAC key made for another
+ * hash, would otherwise be bound to any algorithm of the same key type. As WebCrypto itself and
+ * jose do: same algorithm, same hash (for HMAC/RSA), and the usage we need. A key of the wrong
+ * type (private where public belongs...) is returned as is, for the caller's clearer message.
+ */
+function fromCryptoKey(
+  input: CryptoKey,
+  alg: Algorithm,
+  operation: KeyOperation,
+  option: string,
+): KeyObject {
+  const key = KeyObject.from(input)
+  const spec = ALGORITHM_SPECS[alg]
+  const wanted = spec.family === 'hmac' ? 'secret' : operation === 'sign' ? 'private' : 'public'
+  if (key.type !== wanted) return key
+  const algorithm = input.algorithm as { name: string; hash?: { name?: string } }
+  const name = WEBCRYPTO_NAMES[spec.family]
+  const hash = spec.hash === null ? undefined : `SHA-${spec.hash.slice(3)}`
+  const hashBound = spec.family === 'hmac' || spec.family === 'rsa' || spec.family === 'pss'
+  if (algorithm.name !== name || (hashBound && algorithm.hash?.name !== hash)) {
+    const have = `${algorithm.name}${algorithm.hash?.name ? ` with ${algorithm.hash.name}` : ''}`
+    throw new BadConfigurationError(
+      `${option}: this CryptoKey is for ${have}, not ${alg}; generate or import it as ${name}${hashBound ? ` with ${hash}` : ''}`,
+    )
+  }
+  if (!input.usages.includes(operation)) {
+    throw new BadConfigurationError(
+      `${option}: this CryptoKey's usages do not include "${operation}"; create it with that usage`,
+    )
+  }
+  return key
+}
+
 /** Imports an HMAC secret and checks its length against the hash output. */
 function importSecret(
   input: KeyInput,
@@ -162,7 +206,7 @@ function importSecret(
 ): KeyObject {
   let key: KeyObject
   if (isKeyObject(input)) key = input
-  else if (isCryptoKey(input)) key = KeyObject.from(input)
+  else if (isCryptoKey(input)) key = fromCryptoKey(input, alg, operation, option)
   else if (isJWK(input)) {
     if (input.kty !== 'oct' || typeof input.k !== 'string') {
       throw new BadConfigurationError(`${option}: ${alg} needs an "oct" JWK with a "k" member`)
@@ -276,7 +320,7 @@ export function importVerifyKey(input: KeyInput, alg: Algorithm, option: string)
   let key: KeyObject
   try {
     if (isKeyObject(input)) key = input
-    else if (isCryptoKey(input)) key = KeyObject.from(input)
+    else if (isCryptoKey(input)) key = fromCryptoKey(input, alg, 'verify', option)
     else if (isJWK(input)) {
       if ('d' in input) throw privateWherePublic(option)
       checkJWKRestrictions(input, alg, 'verify', option)
@@ -319,7 +363,7 @@ export function importSignKey(input: KeyInput, alg: Algorithm, option: string): 
   let key: KeyObject
   try {
     if (isKeyObject(input)) key = input
-    else if (isCryptoKey(input)) key = KeyObject.from(input)
+    else if (isCryptoKey(input)) key = fromCryptoKey(input, alg, 'sign', option)
     else if (isJWK(input)) {
       checkJWKRestrictions(input, alg, 'sign', option)
       key = createPrivateKey({ key: input as import('node:crypto').JsonWebKey, format: 'jwk' })
