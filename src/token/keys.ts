@@ -118,6 +118,48 @@ function looksLikePEM(value: string | Uint8Array): boolean {
   return text.includes('-----BEGIN')
 }
 
+/** Whether DER bytes parse as a public or private key in any of the usual containers. */
+function parsesAsDERKey(der: Buffer): boolean {
+  // Every one of these containers is an ASN.1 SEQUENCE; skip the parsers for anything else.
+  if (der[0] !== 0x30) return false
+  const attempts = [
+    (): KeyObject => createPublicKey({ key: der, format: 'der', type: 'spki' }),
+    (): KeyObject => createPublicKey({ key: der, format: 'der', type: 'pkcs1' }),
+    (): KeyObject => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }),
+    (): KeyObject => createPrivateKey({ key: der, format: 'der', type: 'pkcs1' }),
+    (): KeyObject => createPrivateKey({ key: der, format: 'der', type: 'sec1' }),
+  ]
+  for (const attempt of attempts) {
+    try {
+      attempt()
+      return true
+    } catch {
+      // not this container; try the next
+    }
+  }
+  return false
+}
+
+/**
+ * Whether bytes given as an HMAC secret are an asymmetric key in another encoding than PEM: DER,
+ * the base64 body of a PEM without its armor, or a JWK serialised as JSON text. Such a secret is
+ * public material (or a private key misused), exactly what the PEM rule refuses; checked once,
+ * at construction.
+ */
+function isEncodedKey(bytes: Buffer): boolean {
+  if (parsesAsDERKey(bytes)) return true
+  const text = bytes.toString('utf8').trim()
+  if (text.startsWith('{')) {
+    try {
+      if (isJWK(JSON.parse(text))) return true
+    } catch {
+      // not JSON: an ordinary secret that starts with a brace
+    }
+  }
+  // A PEM body: long standard base64, possibly wrapped. Short base64 secrets are common and fine.
+  return /^[A-Za-z0-9+/=\s]{64,}$/.test(text) && parsesAsDERKey(Buffer.from(text, 'base64'))
+}
+
 /** What a key is imported for: the JWK `key_ops` / WebCrypto usage it must allow. */
 type KeyOperation = 'sign' | 'verify'
 
@@ -221,9 +263,13 @@ function importSecret(
         `${option}: a PEM key cannot be an ${alg} secret; use an RS/PS/ES/EdDSA algorithm with publicKey/privateKey, or a random secret`,
       )
     }
-    key = createSecretKey(
-      typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input),
-    )
+    const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input)
+    if (isEncodedKey(bytes)) {
+      throw new BadConfigurationError(
+        `${option}: this ${alg} secret is an encoded key (DER, PEM body or JWK text), not a random secret; use an RS/PS/ES/EdDSA algorithm with publicKey/privateKey, or a random secret`,
+      )
+    }
+    key = createSecretKey(bytes)
   }
   if (key.type !== 'secret') {
     throw new BadConfigurationError(
