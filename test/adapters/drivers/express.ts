@@ -85,6 +85,8 @@ export const expressDriver: AdapterDriver = {
     extra: BuildExtra = {},
   ): Promise<TestApp> {
     const app = express()
+    // 'test' keeps Express's final handler from logging the 500s that cases provoke on purpose.
+    app.set('env', 'test')
     const auth = new AuthX(options)
     extra.setup?.(auth)
     if (extra.parseForms === true) app.use(express.urlencoded({ extended: false }))

@@ -3,7 +3,10 @@
  * adapter registered here must pass every case.
  */
 import type { AdapterDriver } from '../driver.ts'
+import { expressDriver } from './express.ts'
 import { fastifyDriver } from './fastify.ts'
+import { fetchDriver } from './fetch.ts'
+import { honoDriver } from './hono.ts'
 
 /** The drivers under test. */
-export const DRIVERS: AdapterDriver[] = [fastifyDriver]
+export const DRIVERS: AdapterDriver[] = [fastifyDriver, expressDriver, honoDriver, fetchDriver]
