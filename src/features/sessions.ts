@@ -18,7 +18,7 @@ export interface CreateSessionOptions {
 }
 
 /**
- * A new session record.
+ * A new session record, with only the client details that are known.
  *
  * @param sub - the subject
  * @param now - current time in seconds
@@ -31,14 +31,16 @@ export function newSession(
   lifetime: number,
   options: CreateSessionOptions,
 ): SessionRecord {
+  // Absent details are left out rather than set to undefined: a JSON store (Redis) drops such
+  // members, and the record must read back the same from every store.
   return {
     id: randomUUID(),
     sub,
     createdAt: now,
     lastActive: now,
     expiresAt: now + lifetime,
-    ip: options.ip,
-    userAgent: options.userAgent,
-    data: options.data,
+    ...(options.ip === undefined ? {} : { ip: options.ip }),
+    ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }),
+    ...(options.data === undefined ? {} : { data: options.data }),
   }
 }
