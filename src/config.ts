@@ -231,10 +231,6 @@ function fail(option: string, message: string): never {
   throw new BadConfigurationError(`${option}: ${message}`)
 }
 
-function pick<T>(value: T | undefined, fallback: T): T {
-  return value === undefined ? fallback : value
-}
-
 function lifetime(
   option: string,
   value: Duration | null | undefined,
@@ -289,14 +285,13 @@ function stringList(option: string, value: unknown): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
     fail(option, 'expected an array of strings')
   }
-  return [...(value as string[])]
+  return [...value]
 }
 
 function audienceOption(option: string, value: unknown): string | string[] | null {
   if (value === undefined || value === null) return null
   if (typeof value === 'string') return value
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
-    return [...(value as string[])]
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return [...value]
   return fail(option, 'expected a string, an array of strings, or null')
 }
 
@@ -673,5 +668,5 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
       fail(name, `cannot parse ${JSON.stringify(raw)}`)
     }
   }
-  return options as AuthXOptions
+  return options
 }

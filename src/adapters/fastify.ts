@@ -14,13 +14,7 @@
  *
  * @packageDocumentation
  */
-import type {
-  FastifyError,
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  FastifySchema,
-} from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AuthX as CoreAuthX } from '../authx.ts'
 import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions } from '../config.ts'
@@ -319,8 +313,8 @@ export class AuthX extends CoreAuthX {
         .map((hook) => (hook === undefined ? undefined : GUARD_OPTIONS.get(hook)))
         .find((o) => o !== undefined)
       if (options === undefined) return
-      // `security` is read by @fastify/swagger; Fastify's own schema type does not list it.
-      route.schema = { ...route.schema, security: this.openapiSecurity(options) } as FastifySchema
+      // `security` is read by @fastify/swagger.
+      route.schema = { ...route.schema, security: this.openapiSecurity(options) }
     })
   }
 

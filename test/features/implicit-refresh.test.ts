@@ -47,7 +47,7 @@ async function setup(options: Partial<AuthXOptions> = {}, clockStart = 1_900_000
     })
   const refreshed = (res: { headers: Record<string, unknown> }) => {
     const raw = res.headers['set-cookie']
-    const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [String(raw)]
+    const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw as string]
     const cookie = list.find((c) => String(c).startsWith('access_token_cookie='))
     return cookie === undefined ? undefined : String(cookie).split(';')[0]!.split('=')[1]
   }

@@ -19,7 +19,7 @@ function connect(
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers })
     ws.on('message', (data) => {
-      resolve({ message: String(data) })
+      resolve({ message: (data as Buffer).toString('utf8') })
       ws.close()
     })
     ws.on('unexpected-response', (_req, res) => {
