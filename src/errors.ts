@@ -75,11 +75,26 @@ export class AuthXError extends Error {
   /**
    * The response body of the contract: `{ detail, error_type, ...extra }`.
    *
-   * @param messageKey - the key that carries the message
+   * @param messageKey - the key that carries the message (`errorMessageKey`)
    * @param message - the message to render (defaults to this error's message)
+   *
+   * @example A body with AuthX's Python key
+   * ```ts
+   * new TokenExpiredError().toBody('message') // { message: 'Token has expired', error_type: 'TokenExpiredError' }
+   * ```
    */
-  toJSON(messageKey = 'detail', message: string = this.message): Record<string, unknown> {
+  toBody(messageKey = 'detail', message: string = this.message): Record<string, unknown> {
     return { [messageKey]: message, error_type: this.name, ...this.extraBody() }
+  }
+
+  /**
+   * The default body, `{ detail, error_type, ...extra }`, for `JSON.stringify(error)`.
+   * It takes no message key on purpose: `JSON.stringify` passes the property name that holds the
+   * error (`''` at top level), which produced bodies like `{ "": "Invalid Token" }`. Use
+   * {@link AuthXError.toBody} to choose the key.
+   */
+  toJSON(): Record<string, unknown> {
+    return this.toBody()
   }
 }
 
@@ -377,5 +392,5 @@ export function renderError(
   }
   const challenge = error.challenge()
   if (challenge !== undefined) headers['www-authenticate'] = challenge
-  return { status: error.statusCode, headers, body: error.toJSON(messageKey, message) }
+  return { status: error.statusCode, headers, body: error.toBody(messageKey, message) }
 }
