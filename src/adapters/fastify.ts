@@ -22,7 +22,7 @@ import { isRefreshableStatus } from '../features/implicit-refresh.ts'
 import type { RateLimitOptions } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
-import { parseCookieHeader } from '../request/view.ts'
+import { isFormContentType, parseCookieHeader } from '../request/view.ts'
 import type { RequestView } from '../request/view.ts'
 import { TokenPayloadImpl } from '../token/payload.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
@@ -91,7 +91,8 @@ class FastifyRequestView implements RequestView {
   }
 
   form(): unknown {
-    return this.#request.body
+    // Only a form body is a form: a JSON body's `csrf_token` must not stand in for the header.
+    return isFormContentType(this.header('content-type')) ? this.#request.body : undefined
   }
 }
 

@@ -351,6 +351,19 @@ for (const driver of DRIVERS) {
       )
     })
 
+    void test('the field is read from forms only, never from a JSON body', async () => {
+      await expectRefused(
+        app,
+        {
+          method: 'POST',
+          path: '/p',
+          headers: cookies({ access_token_cookie: access }),
+          body: { csrf_token: csrfOf(access) },
+        },
+        { errorType: 'MissingCSRFTokenError' },
+      )
+    })
+
     void test('the header wins over the form field', async () => {
       await expectOk(app, {
         method: 'POST',
