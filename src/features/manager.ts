@@ -23,7 +23,6 @@ import {
   JWTDecodeError,
   LoginTypeMismatchError,
   PolicyDeniedError,
-  isAuthXError,
 } from '../errors.ts'
 import { viewFromRequest } from '../request/view.ts'
 import type { RequestView } from '../request/view.ts'
@@ -320,25 +319,20 @@ export class AuthManager<A extends AuthX = AuthX> {
     view: RequestView,
     options: GuardOptions,
   ): Promise<string | null | undefined> {
-    let found
-    try {
-      found = await auth.getTokenFromRequest(view, {
-        type: options.type ?? 'access',
-        locations: options.locations,
-      })
-    } catch (error) {
-      if (isAuthXError(error)) return undefined // the original error stands
-      throw error
-    }
+    // The same extraction already succeeded in the pipeline, so this finds the same token.
+    const found = await auth.getTokenFromRequest(view, {
+      type: options.type ?? 'access',
+      locations: options.locations,
+    })
     if (found === null) return undefined
     for (const [loginType, other] of this.#instances) {
       if (loginType === expected) continue
       let payload: TokenPayload
       try {
         payload = other.verifyTokenSync(found.token, { verifyType: false, verifyCsrf: false })
-      } catch (error) {
-        if (isAuthXError(error)) continue
-        throw error
+      } catch {
+        // Not this instance's token either; the probe only diagnoses, the request fails anyway.
+        continue
       }
       const actual = loginTypeOf(payload)
       // A token signed by another instance's key but claiming this type is not a mismatch to

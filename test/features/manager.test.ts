@@ -256,6 +256,19 @@ void describe('AuthManager: login-type guards on Fastify (scenarios 107-109)', (
     )
   })
 
+  void it('a token signed with the user key but claiming the admin type keeps the signature error', async () => {
+    const { manager } = setup()
+    const impostor = new AuthX(options({ secretKey: USER_SECRET, loginType: 'admin' }))
+    const { runs, get } = appWith({ '/admin': manager.accessTokenRequired('admin') })
+    expectRefused(
+      await get('/admin', impostor.createAccessToken('eve')),
+      401,
+      'TokenInvalidSignatureError',
+      'Signature verification failed',
+      runs['/admin'] ?? -1,
+    )
+  })
+
   void it('an expired admin token says expired, and an expired user token is not reported as a mismatch', async () => {
     const { manager } = setup()
     const { runs, get } = appWith({ '/admin': manager.accessTokenRequired('admin') })
