@@ -1,7 +1,7 @@
 /**
- * Rate limiting on the store: a sliding or fixed window per key (client address and route by
- * default), meant for `/login` and other credential endpoints. The answer is 429 with the real
- * time left in the window, not the whole window as AuthX reported.
+ * Rate limiting on the store: a fixed window per key (client address and route by default),
+ * meant for `/login` and other credential endpoints. The answer is 429 with the real time left in
+ * the window, not the whole window as AuthX reported.
  */
 import type { Duration } from '../internal/duration.ts'
 import { parseDuration } from '../internal/duration.ts'
@@ -27,13 +27,70 @@ export interface ResolvedRateLimit {
   readonly key: (request: RequestView) => string | Promise<string>
 }
 
+/** Runs of percent-escapes, decoded together so that a multi-byte UTF-8 character stays whole. */
+const ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g
+
 /**
- * The default key: route path plus client address (`unknown` when the adapter cannot tell).
+ * The path as routers match it, so that the spellings of one route share one bucket: routers
+ * decode percent-escapes (`/l%6Fgin` reaches `/login`), Express ignores case and a trailing slash
+ * by default, and some routers merge repeated slashes. Folding more spellings together than a
+ * given router does only makes the limit stricter, never looser.
+ *
+ * @param path - the request path, without the query string
+ * @returns the path decoded, lower-cased, with repeated and trailing slashes removed
+ */
+export function normalizeRatePath(path: string): string {
+  const decoded = path.replace(ESCAPES, (run) => {
+    try {
+      return decodeURIComponent(run)
+    } catch {
+      // Not UTF-8: no router maps these bytes to another route's name, keep them as sent.
+      return run
+    }
+  })
+  const folded = decoded.toLowerCase().replace(/\/{2,}/g, '/')
+  return folded.length > 1 && folded.endsWith('/') ? folded.slice(0, -1) : folded
+}
+
+/**
+ * The part of a client address that one client controls. An IPv6 host is usually given a whole
+ * /64 (2^64 addresses), so per-address buckets would let it change address on every request; it
+ * is limited as its /64. IPv4-mapped IPv6 addresses count as the IPv4 address.
+ *
+ * @param ip - the client address as the adapter reports it
+ * @returns an IPv4 address, an IPv6 /64 prefix (`2001:db8:0:1::/64`) or the input unchanged
+ */
+export function rateLimitClient(ip: string): string {
+  const address = ip.toLowerCase()
+  const mapped = /^(?:::|(?:0{1,4}:){5})ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address)
+  if (mapped !== null) return mapped[1]!
+  if (!address.includes(':')) return address
+  // Drop a zone (`fe80::1%eth0`), count a trailing dotted quad as the two groups it stands for,
+  // and expand `::` to get the first four groups.
+  const bare = address.split('%')[0]!.replace(/\d{1,3}(?:\.\d{1,3}){3}$/, '0:0')
+  const halves = bare.split('::')
+  if (halves.length > 2) return address
+  const head = halves[0] === '' ? [] : halves[0]!.split(':')
+  const tail = halves.length === 2 && halves[1] !== '' ? halves[1]!.split(':') : []
+  const missing = 8 - head.length - tail.length
+  if (missing < 0 || (halves.length === 1 && missing !== 0)) return address
+  const groups = [...head, ...Array<string>(missing).fill('0'), ...tail]
+  if (!groups.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return address
+  const prefix = groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, ''))
+  return `${prefix.join(':')}::/64`
+}
+
+/**
+ * The default key: route path plus client (`unknown` when the adapter cannot tell the address),
+ * both normalised so that a client cannot get fresh buckets by respelling the path or, on IPv6,
+ * by moving within its /64.
  *
  * @param request - the request view
+ * @returns `<normalised path>|<client>`
  */
 export function defaultRateLimitKey(request: RequestView): string {
-  return `${request.path}|${request.ip ?? 'unknown'}`
+  const client = request.ip === undefined ? 'unknown' : rateLimitClient(request.ip)
+  return `${normalizeRatePath(request.path)}|${client}`
 }
 
 /**
