@@ -18,6 +18,14 @@ import type { FastifyGuard } from '../../src/adapters/fastify.ts'
 import type { AuthXOptions } from '../../src/config.ts'
 import { MemoryStore } from '../../src/stores/memory.ts'
 import type { Store } from '../../src/stores/types.ts'
+import type {
+  AdapterDriver,
+  BuildExtra,
+  RouteSpec,
+  TestApp,
+  TestRequest,
+  TestResponse,
+} from '../adapters/driver.ts'
 import { forgeToken } from './forge.ts'
 import type { ForgeAlgorithm, ForgeKey, SegmentContent } from './forge.ts'
 
@@ -432,4 +440,163 @@ export function bearer(token: string, url = '/protected', method = 'GET'): Injec
     url,
     headers: { authorization: `Bearer ${token}` },
   }
+}
+
+// ------------------------------------------------------------------ every adapter
+
+/** The same invariants over one adapter driver of the conformance suite. */
+export interface DriverTarget {
+  readonly name: string
+  readonly app: TestApp
+  readonly store: CountingStore
+  readonly secrets: string[]
+  /** A valid access token for `sub`. */
+  validToken(sub?: string): string
+  close(): Promise<void>
+}
+
+/** Paths every driver target serves (each counts its handler runs separately). */
+export const DRIVER_PATHS = ['/protected', '/refresh', '/cookie-only', '/login', '/logout'] as const
+
+/**
+ * Builds an app with a driver: `/protected` (access, every method), `/refresh` (refresh, GET and
+ * POST), `/cookie-only` (access from cookies only, GET and POST), `/login` (sets both cookies) and
+ * `/logout` (deletes them). The store is a counting store passed as the `store` option.
+ *
+ * @param driver - the adapter driver
+ * @param options - AuthX options over the suite's defaults
+ * @param extra - driver knobs (forms, `+json`)
+ */
+export async function buildDriverTarget(
+  driver: AdapterDriver,
+  options: Partial<AuthXOptions> = {},
+  extra: BuildExtra = {},
+): Promise<DriverTarget> {
+  const store = countingStore()
+  const routes: RouteSpec[] = [
+    ...(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).map((method) => ({
+      method,
+      path: '/protected',
+      guard: { kind: 'access' as const },
+    })),
+    ...(['GET', 'POST'] as const).map((method) => ({
+      method,
+      path: '/refresh',
+      guard: { kind: 'refresh' as const },
+    })),
+    ...(['GET', 'POST'] as const).map((method) => ({
+      method,
+      path: '/cookie-only',
+      guard: { kind: 'token' as const, options: { locations: ['cookies' as const] } },
+    })),
+    {
+      method: 'POST',
+      path: '/login',
+      guard: { kind: 'none' },
+      handler: { kind: 'issue', cookies: 'both', uid: 'alice', fresh: true },
+    },
+    { method: 'POST', path: '/logout', guard: { kind: 'none' }, handler: { kind: 'logout' } },
+  ]
+  const app = await driver.build(
+    { secretKey: SECRET, clock: () => NOW, ...options, store },
+    routes,
+    extra,
+  )
+  return {
+    name: driver.name,
+    app,
+    store,
+    secrets: [SECRET],
+    validToken: (sub = 'alice') => app.auth.createAccessToken(sub),
+    close: () => app.close(),
+  }
+}
+
+function totalRuns(app: TestApp): number {
+  return DRIVER_PATHS.reduce((n, path) => n + app.handlerRuns(path), 0)
+}
+
+/**
+ * Sends an attack through a driver and asserts the invariants: exact status and `error_type`,
+ * never a 5xx, no handler ran, no store write, no leak, and a follow-up valid request succeeds.
+ *
+ * @param target - the driver target
+ * @param request - the attack
+ * @param expected - exact status and error type
+ */
+export async function expectDriverRejected(
+  target: DriverTarget,
+  request: TestRequest,
+  expected: Rejection,
+): Promise<TestResponse> {
+  const runs = totalRuns(target.app)
+  const writes = target.store.writes()
+  const response = await target.app.request(request)
+  const where = `[${target.name}] ${request.method} ${request.path}`
+  assert.ok(response.status < 500, `${where}: 5xx ${response.status} ${response.text}`)
+  assert.equal(response.status, expected.status, `${where}: status (body: ${response.text})`)
+  if (expected.errorType !== null) {
+    const body = response.body as Record<string, unknown> | undefined
+    assert.equal(body?.error_type, expected.errorType, `${where}: error_type (${response.text})`)
+  }
+  assert.equal(totalRuns(target.app), runs, `${where}: a handler ran`)
+  if (expected.allowStoreWrites !== true)
+    assert.equal(target.store.writes(), writes, `${where}: the store was written`)
+  assertNoLeak(
+    {
+      status: response.status,
+      headers: response.headers,
+      text: response.text,
+      json: undefined,
+      setCookies: response.setCookies,
+    },
+    [
+      ...target.secrets,
+      ...sensitiveParts({
+        headers: request.headers ?? {},
+        url: request.path,
+        payload: request.body,
+      } as InjectOptions),
+    ],
+  )
+  if (expected.followUp !== false) await expectDriverServing(target)
+  return response
+}
+
+/**
+ * Asserts a driver target still serves a valid request, with a token in the first configured
+ * location that works on a GET.
+ *
+ * @param target - the driver target
+ */
+export async function expectDriverServing(target: DriverTarget): Promise<void> {
+  const token = target.validToken()
+  const locations = target.app.auth.config.tokenLocation
+  const request: TestRequest = locations.includes('headers')
+    ? { method: 'GET', path: '/protected', headers: { authorization: `Bearer ${token}` } }
+    : locations.includes('cookies')
+      ? { method: 'GET', path: '/protected', headers: { cookie: `access_token_cookie=${token}` } }
+      : { method: 'GET', path: `/protected?token=${token}` }
+  const runs = target.app.handlerRuns('/protected')
+  const ok = await target.app.request(request)
+  assert.equal(ok.status, 200, `[${target.name}] follow-up valid request failed: ${ok.text}`)
+  assert.equal(target.app.handlerRuns('/protected'), runs + 1)
+}
+
+/**
+ * Sends a request through a driver that must reach the handler.
+ *
+ * @param target - the driver target
+ * @param request - the request
+ */
+export async function expectDriverAccepted(
+  target: DriverTarget,
+  request: TestRequest,
+): Promise<TestResponse> {
+  const path = request.path.split('?')[0] ?? request.path
+  const runs = target.app.handlerRuns(path)
+  const response = await target.app.request(request)
+  assert.equal(response.status, 200, `[${target.name}] expected 200: ${response.text}`)
+  assert.equal(target.app.handlerRuns(path), runs + 1)
+  return response
 }
