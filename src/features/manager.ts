@@ -79,9 +79,9 @@ export interface AuthorizeOptions {
 /** Options of {@link AuthManager.policyRequired}: static values or functions of the request. */
 export interface PolicyRequiredOptions {
   /** The `subject` source, or a loader (its result is also the guard's subject). */
-  subject?: PerRequest<unknown>
+  subject?: PerRequest<object | null | undefined>
   /** The `resource` source. */
-  resourceAttrs?: PerRequest<unknown>
+  resourceAttrs?: PerRequest<object | null | undefined>
   /** Environment overrides. */
   env?: PerRequest<Readonly<Record<string, unknown>>>
   /** What the token must satisfy. @defaultValue an access token */
