@@ -53,3 +53,42 @@ export type { RotationOptions } from './features/rotation.ts'
 export type { CreateSessionOptions } from './features/sessions.ts'
 export { isRefreshableStatus } from './features/implicit-refresh.ts'
 export type { SecurityRequirement, SecurityScheme } from './features/openapi.ts'
+export { AuthManager } from './features/manager.ts'
+export type {
+  AuthManagerOptions,
+  AuthorizeOptions,
+  GuardOf,
+  GuardResult,
+  GuardRun,
+  PerRequest,
+  PolicyRequiredOptions,
+} from './features/manager.ts'
+export {
+  PolicyEngine,
+  buildPolicyEnvironment,
+  defaultPolicySubject,
+  readPolicyAttribute,
+  tokenPolicyAttributes,
+  validatePolicyRule,
+} from './features/policy.ts'
+export type {
+  EvaluatedPolicyContext,
+  PolicyCondition,
+  PolicyContext,
+  PolicyDecision,
+  PolicyEffect,
+  PolicyEngineOptions,
+  PolicyEnvironmentInput,
+  PolicyEvaluator,
+  PolicyOperator,
+  PolicyRule,
+  PolicySource,
+} from './features/policy.ts'
+export { VerifiedTokenCache } from './features/token-cache.ts'
+export type { VerifiedTokenCacheOptions, VerifiedTokenCacheStats } from './features/token-cache.ts'
+export type {
+  MemoryStoreOptions,
+  MemoryStoreStats,
+  MemoryStoreMap,
+  MemoryEvictionEvent,
+} from './stores/memory.ts'
