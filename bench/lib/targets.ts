@@ -1,0 +1,120 @@
+/**
+ * The performance targets of the design (DESIGN.md section 8), evaluated on a result. Reported,
+ * never asserted: a benchmark on a shared machine is evidence, not a test.
+ */
+import type { HttpResult } from '../http/run-http.ts'
+import type { MicroResult } from '../micro.ts'
+
+/** One target and what was measured. */
+export interface TargetCheck {
+  readonly target: string
+  /** The measured paired ratio (median), or NaN when it could not be measured. */
+  readonly measured: number
+  readonly min: number
+  readonly max: number
+  readonly threshold: number
+  readonly met: boolean | null
+}
+
+function microRatio(micro: MicroResult | undefined, group: string, a: string, b: string) {
+  return micro?.groups.find((g) => g.id === group)?.ratios.find((r) => r.a === a && r.b === b)
+    ?.ratio
+}
+
+function httpRatio(http: HttpResult | undefined, framework: string, a: string, b: string) {
+  return http?.frameworks
+    .find((f) => f.framework === framework)
+    ?.ratios.find((r) => r.a === a && r.b === b)?.ratio
+}
+
+function check(
+  target: string,
+  ratio: { median: number; min: number; max: number } | undefined,
+  threshold: number,
+): TargetCheck {
+  if (ratio === undefined)
+    return { target, measured: Number.NaN, min: Number.NaN, max: Number.NaN, threshold, met: null }
+  return {
+    target,
+    measured: ratio.median,
+    min: ratio.min,
+    max: ratio.max,
+    threshold,
+    met: ratio.median >= threshold,
+  }
+}
+
+/**
+ * Evaluates every target that the result has data for.
+ *
+ * @param micro - the micro phase, if run
+ * @param http - the HTTP phase, if run
+ */
+export function evaluateTargets(
+  micro: MicroResult | undefined,
+  http: HttpResult | undefined,
+): TargetCheck[] {
+  const checks: TargetCheck[] = [
+    check(
+      'HS256 verifyTokenSync / bare limit',
+      microRatio(micro, 'verify:HS256', 'authx.sync', 'bare'),
+      0.85,
+    ),
+    check(
+      'HS256 verifyTokenSync / fast-jwt (uncached)',
+      microRatio(micro, 'verify:HS256', 'authx.sync', 'fast-jwt'),
+      1.3,
+    ),
+    check(
+      'HS256 verifyTokenSync / jose',
+      microRatio(micro, 'verify:HS256', 'authx.sync', 'jose'),
+      10,
+    ),
+    check(
+      'HS256 await verifyToken / bare limit',
+      microRatio(micro, 'verify:HS256', 'authx.async', 'bare'),
+      0.85,
+    ),
+    check(
+      'HS256 await verifyToken / fast-jwt (uncached)',
+      microRatio(micro, 'verify:HS256', 'authx.async', 'fast-jwt'),
+      1.3,
+    ),
+    check(
+      'HS256 await verifyToken / jose',
+      microRatio(micro, 'verify:HS256', 'authx.async', 'jose'),
+      10,
+    ),
+  ]
+  for (const alg of ['RS256', 'PS256', 'ES256', 'EdDSA']) {
+    checks.push(
+      check(
+        `${alg} verifyTokenSync / raw crypto.verify`,
+        microRatio(micro, `verify:${alg}`, 'authx.sync', 'bare'),
+        0.9,
+      ),
+    )
+  }
+  const peers: [string, string, number][] = [
+    ['fastify', '@fastify/jwt', 1.5],
+    ['express', 'express-jwt', 3],
+    ['hono', 'hono/jwt', 2.5],
+  ]
+  for (const [framework, peer, threshold] of peers) {
+    checks.push(
+      check(
+        `${framework} protected route / bare-HMAC route`,
+        httpRatio(http, framework, 'authx', 'bare'),
+        0.9,
+      ),
+    )
+    checks.push(
+      check(
+        `${framework} protected route / ${peer}`,
+        httpRatio(http, framework, 'authx', 'peer'),
+        threshold,
+      ),
+    )
+  }
+  return checks
+}
