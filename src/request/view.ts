@@ -101,6 +101,36 @@ class FetchRequestView implements RequestView {
 const MAX_BODY_BYTES = 1 << 20
 
 /**
+ * Reads a body up to {@link MAX_BODY_BYTES}. A declared Content-Length is checked before, but a
+ * streamed (chunked) body declares none, so the cap is enforced while reading.
+ *
+ * @param request - a clone of the request (its stream is consumed or cancelled)
+ * @returns the bytes, or undefined when the body is larger than the cap
+ */
+async function readCapped(request: Request): Promise<Uint8Array | undefined> {
+  const reader = (request.body as ReadableStream<Uint8Array>).getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel()
+      return undefined
+    }
+    chunks.push(value)
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
+}
+
+/**
  * Builds a `RequestView` from a Fetch `Request`. The body is read from a clone only when it is
  * JSON or a form and one of `readJSON`/`readForm` asks for it, so the handler can still read it.
  *
@@ -114,12 +144,18 @@ export async function viewFromRequest(
   const contentType = request.headers.get('content-type') ?? undefined
   const body: { json?: unknown; form?: unknown } = {}
   const length = Number(request.headers.get('content-length') ?? 0)
-  if (request.body !== null && length <= MAX_BODY_BYTES) {
+  const readJSON = want.json && isJSONContentType(contentType)
+  const readForm = !readJSON && want.form && isFormContentType(contentType)
+  if (request.body !== null && length <= MAX_BODY_BYTES && (readJSON || readForm)) {
     try {
-      if (want.json && isJSONContentType(contentType)) {
-        body.json = JSON.parse(await request.clone().text()) as unknown
-      } else if (want.form && isFormContentType(contentType)) {
-        body.form = Object.fromEntries(await request.clone().formData())
+      const bytes = await readCapped(request.clone())
+      if (bytes === undefined) {
+        // Too large to be a token carrier: leave the body to the handler.
+      } else if (readJSON) {
+        body.json = JSON.parse(new TextDecoder().decode(bytes)) as unknown
+      } else {
+        const parsed = new Response(bytes, { headers: { 'content-type': contentType ?? '' } })
+        body.form = Object.fromEntries(await parsed.formData())
       }
     } catch {
       // An unparsable body simply holds no token; the extractor reports it as missing.
