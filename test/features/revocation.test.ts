@@ -186,6 +186,8 @@ for (const backend of BACKENDS) {
       await assert.rejects(auth.verifyToken(refresh, { type: 'refresh' }), RevokedTokenError)
       await assert.rejects(auth.verifyToken(sameSecond), RevokedTokenError)
       assert.equal((await auth.verifyToken(bob)).sub, 'bob', 'another subject is untouched')
+      // A token minted later in the same second has the same iat: it is refused too (fail closed).
+      await assert.rejects(auth.verifyToken(auth.createAccessToken('alice')), RevokedTokenError)
 
       // The next whole second: a token issued after the revocation is accepted.
       time.now = Math.floor(time.now) + 1
