@@ -317,11 +317,7 @@ for (const backend of BACKENDS) {
       return body
     }
 
-    function post(
-      url: string,
-      token: string,
-      payload?: object,
-    ): Promise<LightMyRequestResponse> {
+    function post(url: string, token: string, payload?: object): Promise<LightMyRequestResponse> {
       return app.inject({
         method: 'POST',
         url,
