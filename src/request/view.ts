@@ -107,7 +107,7 @@ const MAX_BODY_BYTES = 1 << 20
  * @param request - a clone of the request (its stream is consumed or cancelled)
  * @returns the bytes, or undefined when the body is larger than the cap
  */
-async function readCapped(request: Request): Promise<Uint8Array | undefined> {
+async function readCapped(request: Request): Promise<Uint8Array<ArrayBuffer> | undefined> {
   const reader = (request.body as ReadableStream<Uint8Array>).getReader()
   const chunks: Uint8Array[] = []
   let size = 0
