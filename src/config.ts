@@ -598,6 +598,10 @@ const BOOLEAN_OPTIONS = new Set([
   'csrfInCookies',
   'sessionTracking',
   'sessionUpdateLastActive',
+  // On/off switches whose object form (`{ familyLifetime }`, `{ maxEntries }`) is code-only: read as
+  // booleans, since the raw string "true" was refused by their validation.
+  'refreshRotation',
+  'verifiedTokenCache',
 ])
 const NUMBER_OPTIONS = new Set(['decodeLeeway', 'cookieMaxAge', 'maxTokenLength'])
 const NULLABLE_DURATIONS = new Set(['accessTokenExpires', 'refreshTokenExpires'])

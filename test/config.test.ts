@@ -649,6 +649,19 @@ void describe('configFromEnv', () => {
     )
   })
 
+  void test('feature switches are booleans too', () => {
+    const options = configFromEnv({
+      JWT_SECRET_KEY: SECRET,
+      JWT_REFRESH_ROTATION: 'true',
+      JWT_VERIFIED_TOKEN_CACHE: 'false',
+    })
+    assert.equal(options.refreshRotation, true)
+    assert.equal(options.verifiedTokenCache, false)
+    const auth = new AuthX(options)
+    assert.deepEqual(auth.config.refreshRotation, { familyLifetime: 30 * 86_400 })
+    assert.equal(auth.config.verifiedTokenCache, null)
+  })
+
   void test('nullable lifetimes: none/null, seconds or a unit string', () => {
     assert.equal(configFromEnv({ JWT_ACCESS_TOKEN_EXPIRES: 'None' }).accessTokenExpires, null)
     assert.equal(configFromEnv({ JWT_REFRESH_TOKEN_EXPIRES: 'null' }).refreshTokenExpires, null)
