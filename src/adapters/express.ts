@@ -35,6 +35,7 @@ import type {
 import { AuthX as CoreAuthX } from '../authx.ts'
 import type { GetTokenOptions, GuardOptions, RequestLike } from '../authx.ts'
 import type { AuthXOptions, TokenLocation } from '../config.ts'
+import { isRefreshableStatus } from '../features/implicit-refresh.ts'
 import type { RateLimitOptions } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
@@ -540,6 +541,31 @@ export class AuthX extends CoreAuthX {
   }
 
   /**
+   * Turns on implicit refresh for cookie sessions: a request whose access cookie is valid but
+   * close to expiry gets a new access cookie on a successful response (status below 400, never
+   * on an error). Register it before the routes it should cover.
+   *
+   * @param app - the Express application or router
+   *
+   * @example
+   * ```ts
+   * const auth = new AuthX({ secretKey, tokenLocation: ['cookies'], implicitRefreshDeltatime: 300 })
+   * auth.implicitRefresh(app)
+   * app.get('/page', auth.accessTokenRequired, page)
+   * ```
+   */
+  implicitRefresh(app: Application | Router): void {
+    const refresh = (req: ExpressRequest, res: ExpressResponse, next: NextFunction): void => {
+      this.prepareImplicitRefresh(new ExpressRequestView(req)).then((cookies) => {
+        if (cookies !== null) appendOnSuccess(res, cookies)
+        next()
+      }, next)
+    }
+    Object.defineProperty(refresh, 'name', { value: 'authxImplicitRefresh' })
+    app.use(refresh)
+  }
+
+  /**
    * Sets the access-token cookie (and its CSRF cookie) on a response.
    *
    * @param token - an access token of this instance
@@ -583,6 +609,23 @@ export class AuthX extends CoreAuthX {
     sendCookies(target, cookies)
     return cookies
   }
+}
+
+/**
+ * Adds the cookies when the headers go out, if the final status is a success: `writeHead` is the
+ * one place where the status is decided and the headers are not yet sent (Node calls it for an
+ * implicit head too).
+ */
+function appendOnSuccess(res: ExpressResponse, cookies: readonly SetCookie[]): void {
+  // Kept with its own `this` through apply below.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const writeHead = res.writeHead
+  const patched = function (this: ExpressResponse, ...args: unknown[]): ExpressResponse {
+    const status = typeof args[0] === 'number' ? args[0] : this.statusCode
+    if (isRefreshableStatus(status)) sendCookies(this, cookies)
+    return (writeHead as (...a: unknown[]) => ExpressResponse).apply(this, args)
+  }
+  res.writeHead = patched as typeof res.writeHead
 }
 
 function sendCookies(res: ExpressResponse, cookies: readonly SetCookie[]): void {

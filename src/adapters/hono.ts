@@ -22,6 +22,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { AuthX as CoreAuthX } from '../authx.ts'
 import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions, TokenLocation } from '../config.ts'
+import { isRefreshableStatus } from '../features/implicit-refresh.ts'
 import type { RateLimitOptions } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
@@ -181,6 +182,12 @@ export class AuthX extends CoreAuthX {
   /** Requires an access token and loads its subject with the getter (401 if none). */
   readonly currentSubject: HonoGuard
   /**
+   * Guards a WebSocket route (`upgradeWebSocket` of `hono/ws`, @hono/node-ws, Bun, Deno): the
+   * token comes from the query parameter, then the header, as browsers cannot set headers on a
+   * WebSocket; a failure answers 401 before the upgrade.
+   */
+  readonly webSocketRequired: HonoGuard
+  /**
    * An `app.onError` handler: AuthX errors become the JSON contract; any other error gets Hono's
    * default treatment (an `HTTPException`'s own response, else a logged 500). Call it from your
    * own `onError` to keep both.
@@ -202,6 +209,9 @@ export class AuthX extends CoreAuthX {
     this.refreshTokenRequired = this.tokenRequired({ type: 'refresh' })
     this.freshTokenRequired = this.tokenRequired({ type: 'access', verifyFresh: true })
     this.currentSubject = this.#guard({ type: 'access' }, true)
+    this.webSocketRequired = this.guardFrom((view) => this.authenticateWebSocket(view), {
+      locations: [],
+    })
     this.onError = (error, c) => {
       if (isAuthXError(error)) return this.#respond(c, error)
       return honoDefaultError(error, c)
@@ -380,6 +390,39 @@ export class AuthX extends CoreAuthX {
       if (isAuthXError(error)) return this.#respond(c, error)
       return previous === undefined ? honoDefaultError(error, c) : previous(error, c)
     })
+  }
+
+  /**
+   * Turns on implicit refresh for cookie sessions: a request whose access cookie is valid but
+   * close to expiry gets a new access cookie on a successful response (status below 400, never
+   * on an error). Register it before the routes it should cover.
+   *
+   * @param app - the Hono app
+   *
+   * @example
+   * ```ts
+   * const auth = new AuthX({ secretKey, tokenLocation: ['cookies'], implicitRefreshDeltatime: 300 })
+   * auth.implicitRefresh(app)
+   * app.get('/page', auth.accessTokenRequired, page)
+   * ```
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  implicitRefresh(app: Hono<any, any, any>): void {
+    const refresh: MiddlewareHandler = async (c, next) => {
+      const cookies = await this.prepareImplicitRefresh(new HonoRequestView(c))
+      await next()
+      // After next(), c.res is final: the handler's response or the error handler's.
+      if (cookies === null || !isRefreshableStatus(c.res.status)) return
+      try {
+        for (const cookie of cookies) c.res.headers.append('Set-Cookie', cookie.header)
+      } catch {
+        // A response with immutable headers (straight from fetch()): copy it, then add.
+        c.res = new Response(c.res.body, c.res)
+        for (const cookie of cookies) c.res.headers.append('Set-Cookie', cookie.header)
+      }
+    }
+    Object.defineProperty(refresh, 'name', { value: 'authxImplicitRefresh' })
+    app.use(refresh)
   }
 
   /**

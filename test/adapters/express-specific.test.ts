@@ -43,7 +43,12 @@ async function serve(app: Express): Promise<{ url: string; close: () => Promise<
 
 async function call(
   url: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  init: {
+    method?: string
+    headers?: Record<string, string>
+    body?: string
+    redirect?: RequestRedirect
+  } = {},
 ): Promise<Reply> {
   const res = await fetch(url, init)
   const text = await res.text()
@@ -513,6 +518,62 @@ void describe('Express: query parsers and the client address', () => {
       assert.equal(limited.headers.get('retry-after'), '60')
       assert.equal((await from('10.0.0.2')).status, 200, 'another client has its own bucket')
       assert.equal(runs, 3)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+void describe('Express: implicit refresh', () => {
+  void test('a near-expiry cookie gets a new access cookie on success only', async () => {
+    const auth = new AuthX(
+      options({
+        tokenLocation: ['cookies'],
+        cookieCsrfProtect: false,
+        implicitRefreshDeltatime: 300,
+      }),
+    )
+    const app = express()
+    app.set('env', 'test')
+    auth.implicitRefresh(app)
+    app.get('/page', auth.accessTokenRequired, (_req, res) => {
+      res.json({ ok: true })
+    })
+    app.get('/redirect', (_req, res) => {
+      res.redirect(303, '/page')
+    })
+    app.get('/fail', (_req, res) => {
+      res.status(500).json({ failed: true })
+    })
+    app.get('/explicit', (_req, res) => {
+      res.writeHead(404).end()
+    })
+    const server = await serve(app)
+    const fresh = (res: Reply): string | undefined =>
+      res.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('access_token_cookie='))
+        ?.split(';', 1)[0]
+        ?.slice('access_token_cookie='.length)
+    const get = (path: string, token: string) =>
+      call(`${server.url}${path}`, {
+        headers: cookies({ access_token_cookie: token }),
+        redirect: 'manual',
+      })
+    try {
+      const near = auth.createAccessToken('alice', { expiresIn: 30, data: { role: 'admin' } })
+      const ok = await get('/page', near)
+      assert.equal(ok.status, 200)
+      const renewed = fresh(ok)
+      assert.ok(renewed !== undefined && renewed !== near)
+      const payload = await auth.verifyToken<{ role: string }>(renewed)
+      assert.equal(payload.sub, 'alice')
+      assert.equal(payload.role, 'admin')
+      assert.notEqual(fresh(await get('/redirect', near)), undefined, 'redirects count as success')
+      assert.equal(fresh(await get('/fail', near)), undefined)
+      assert.equal(fresh(await get('/explicit', near)), undefined)
+      const far = auth.createAccessToken('alice', { expiresIn: 3600 })
+      assert.equal(fresh(await get('/page', far)), undefined)
     } finally {
       await server.close()
     }

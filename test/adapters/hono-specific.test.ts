@@ -340,3 +340,63 @@ void describe('Hono: cookies and the client address', () => {
     assert.equal(runs, 2)
   })
 })
+
+void describe('Hono: implicit refresh and WebSocket routes', () => {
+  void test('a near-expiry cookie gets a new access cookie on success only', async () => {
+    const auth = new AuthX(
+      baseOptions({
+        tokenLocation: ['cookies'],
+        cookieCsrfProtect: false,
+        implicitRefreshDeltatime: 300,
+      }),
+    )
+    const app = new Hono()
+    auth.implicitRefresh(app)
+    app.get('/page', auth.accessTokenRequired, (c) => c.json({ ok: true }))
+    app.get('/fail', () => {
+      throw new Error('handler failed')
+    })
+    app.onError((_error, c) => c.text('failed', 500))
+    // A response with immutable headers, as fetch() returns them.
+    app.get('/proxied', () => Response.redirect('http://localhost/page', 302))
+    const fresh = (res: Response): string | undefined =>
+      res.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('access_token_cookie='))
+        ?.split(';', 1)[0]
+        ?.slice('access_token_cookie='.length)
+    const get = (path: string, token: string) =>
+      app.request(path, { headers: cookies({ access_token_cookie: token }) })
+    const near = auth.createAccessToken('alice', { expiresIn: 30, scopes: ['read'] })
+    const ok = await get('/page', near)
+    assert.equal(ok.status, 200)
+    const renewed = fresh(ok)
+    assert.ok(renewed !== undefined && renewed !== near)
+    assert.deepEqual((await auth.verifyToken(renewed)).scopes, ['read'])
+    const proxied = await get('/proxied', near)
+    assert.equal(proxied.status, 302)
+    assert.notEqual(fresh(proxied), undefined)
+    assert.equal(fresh(await get('/fail', near)), undefined)
+    assert.equal(fresh(await get('/page', auth.createAccessToken('alice'))), undefined)
+  })
+
+  void test('webSocketRequired reads the query, then the header, and refuses before the upgrade', async () => {
+    const auth = new AuthX(baseOptions())
+    const app = new Hono()
+    let upgrades = 0
+    // Stands in for upgradeWebSocket(...): the guard runs first, as it would before an upgrade.
+    app.get('/ws', auth.webSocketRequired, (c) => {
+      upgrades++
+      return c.json({ sub: c.get('authx').sub })
+    })
+    const token = auth.createAccessToken('alice')
+    const query = await app.request(`/ws?token=${token}`)
+    assert.deepEqual(await json(query), { sub: 'alice' })
+    const header = await app.request('/ws', { headers: bearer(token) })
+    assert.deepEqual(await json(header), { sub: 'alice' })
+    const refused = await app.request('/ws')
+    assert.equal(refused.status, 401)
+    assert.equal((await json(refused)).error_type, 'MissingTokenError')
+    assert.equal(upgrades, 2)
+  })
+})
