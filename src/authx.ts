@@ -668,6 +668,15 @@ export class AuthX {
     await this.#storeCall(() => this.#store.revokeSubject(sub, now, this.#longestExpiry()))
   }
 
+  /**
+   * How long a revoked family must stay revoked: past its deadline, since an access token minted
+   * just before the deadline outlives it by up to the access lifetime.
+   */
+  #familyRevocationEnd(deadline: number): number {
+    const { accessTokenExpires, clock, decodeLeeway } = this.config
+    return Math.max(deadline, clock() + (accessTokenExpires ?? 10 * 365 * 86_400)) + decodeLeeway
+  }
+
   /** When the longest-lived token issued now would expire: how long revocations must last. */
   #longestExpiry(): number {
     const { accessTokenExpires, refreshTokenExpires, clock } = this.config
@@ -732,38 +741,25 @@ export class AuthX {
       audience: payload.aud,
       sessionId: payload.sid,
     }
-    const raw = typeof token === 'string' ? token : token.token
-    if (this.config.refreshRotation === null) {
-      const access = this.#createToken('access', payload.sub, {
-        ...carried,
-        fresh: false,
-        familyId: payload.fam,
-      })
-      return { access_token: access, refresh_token: raw, token_type: 'bearer' }
+    let refreshToken = typeof token === 'string' ? token : token.token
+    let familyId = payload.fam
+    if (this.config.refreshRotation !== null) {
+      // Tokens minted before rotation was switched on have no family: their own jti stands for one.
+      familyId ??= `jti:${payload.jti ?? ''}`
+      const family = familyId
+      const deadlineClaim = payload.claims[FAMILY_DEADLINE_CLAIM]
+      const deadline =
+        typeof deadlineClaim === 'number' ? deadlineClaim : (payload.exp ?? this.#longestExpiry())
+      const end = this.#familyRevocationEnd(deadline)
+      assertRefreshUse(
+        await this.#storeCall(() => this.#store.useRefreshToken(family, payload.jti ?? '', end)),
+      )
+      refreshToken = this.#createToken('refresh', payload.sub, { ...carried, familyId }, deadline)
     }
-    // Tokens minted before rotation was switched on have no family: their own jti stands for one.
-    const family = payload.fam ?? `jti:${payload.jti ?? ''}`
-    const deadlineClaim = payload.claims[FAMILY_DEADLINE_CLAIM]
-    const deadline =
-      typeof deadlineClaim === 'number' ? deadlineClaim : (payload.exp ?? this.#longestExpiry())
-    const use = await this.#storeCall(() =>
-      this.#store.useRefreshToken(family, payload.jti ?? '', deadline),
-    )
-    assertRefreshUse(use)
     if (payload.sid !== undefined && this.config.sessionUpdateLastActive)
       await this.#touchSession(payload.sid)
-    const access = this.#createToken('access', payload.sub, {
-      ...carried,
-      fresh: false,
-      familyId: family,
-    })
-    const refresh = this.#createToken(
-      'refresh',
-      payload.sub,
-      { ...carried, familyId: family },
-      deadline,
-    )
-    return { access_token: access, refresh_token: refresh, token_type: 'bearer' }
+    const access = this.#createToken('access', payload.sub, { ...carried, fresh: false, familyId })
+    return { access_token: access, refresh_token: refreshToken, token_type: 'bearer' }
   }
 
   /**
@@ -801,7 +797,7 @@ export class AuthX {
     this.#revocationInUse = true
     const session = await this.getSession(id)
     await this.#storeCall(() =>
-      this.#store.revoke('sid', id, session?.expiresAt ?? this.#longestExpiry()),
+      this.#store.revoke('sid', id, Math.max(session?.expiresAt ?? 0, this.#longestExpiry())),
     )
     return this.#storeCall(() => this.#store.deleteSession(id))
   }
@@ -816,7 +812,9 @@ export class AuthX {
     this.#revocationInUse = true
     const sessions = await this.listSessions(sub)
     for (const session of sessions) {
-      await this.#storeCall(() => this.#store.revoke('sid', session.id, session.expiresAt))
+      await this.#storeCall(() =>
+        this.#store.revoke('sid', session.id, Math.max(session.expiresAt, this.#longestExpiry())),
+      )
     }
     return this.#storeCall(() => this.#store.deleteSessions(sub))
   }
