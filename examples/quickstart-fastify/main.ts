@@ -10,6 +10,9 @@ const host = process.env.HOST ?? '127.0.0.1'
 const redisUrl = process.env.REDIS_URL
 const store =
   redisUrl === undefined || redisUrl === '' ? undefined : await createRedisStore(redisUrl)
+// During a Redis outage requests fail closed with 503; log the client's errors instead of letting
+// ioredis report them as unhandled.
+store?.client.on('error', (error: Error) => console.warn(`redis: ${error.message}`))
 const app = await buildApp(store === undefined ? {} : { store })
 await app.listen({ port, host })
 const shown = host === '127.0.0.1' ? 'localhost' : host
