@@ -243,6 +243,10 @@ export function fuzzProperties(context: () => FuzzContext): FuzzProperty[] {
       (ctx.engines[0]?.auth as AuthX).verifyTokenSync(...args),
   } as AuthX
   const httpToken = (): string => ctx.http.validToken()
+  /** A mutated valid token; a no-op mutation (swapping a segment with itself) is filtered out. */
+  const mutatedToken = mutationArb
+    .map((m) => mutate(httpToken(), m))
+    .filter((t) => !isValid(hsAuth, t))
   const sync = (
     name: string,
     property: fc.IProperty<never> | fc.IPropertyWithHooks<never>,
@@ -448,7 +452,7 @@ export function fuzzProperties(context: () => FuzzContext): FuzzProperty[] {
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
         fc.oneof(
           headerText,
-          mutationArb.map((m) => `access_token_cookie=${mutate(httpToken(), m)}`),
+          mutatedToken.map((t) => `access_token_cookie=${t}`),
         ),
         fc.option(headerText),
         async (method, cookie, csrf) => {
@@ -474,10 +478,7 @@ export function fuzzProperties(context: () => FuzzContext): FuzzProperty[] {
               fc.constantFrom('token', 'token[]', '__proto__', '__proto__[token]', 'constructor'),
               fc.string({ maxLength: 12 }),
             ),
-            fc.oneof(
-              fc.string({ maxLength: 60 }),
-              mutationArb.map((m) => mutate(httpToken(), m)),
-            ),
+            fc.oneof(fc.string({ maxLength: 60 }), mutatedToken),
           ),
           { maxLength: 6 },
         ),
@@ -497,10 +498,7 @@ export function fuzzProperties(context: () => FuzzContext): FuzzProperty[] {
           fc
             .dictionary(
               fc.constantFrom('access_token', 'refresh_token', 'csrf_token', '__proto__'),
-              fc.oneof(
-                fc.jsonValue(),
-                mutationArb.map((m) => mutate(httpToken(), m)),
-              ),
+              fc.oneof(fc.jsonValue(), mutatedToken),
             )
             .map((o) => JSON.stringify(o)),
           fc.string({ maxLength: 100 }),
