@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   if (only.has('micro')) {
     log('micro: sign and verify, ops/s (interleaved medians)')
     const options = full
-      ? { warmupMs: 500, sliceMs: 200, rounds: Number(rounds ?? 15) }
+      ? { warmupMs: 300, sliceMs: 150, rounds: Number(rounds ?? 11) }
       : { warmupMs: 80, sliceMs: 40, rounds: Number(rounds ?? 5) }
     try {
       // stderr of the child (its progress) goes straight to ours.
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
       frameworks,
       connections: 10,
       duration: full ? 10 : 3,
-      warmup: full ? 3 : 1,
+      warmup: full ? 2 : 1,
       rounds: Number(rounds ?? (full ? 3 : 1)),
       cacheWired: cacheWired(),
     }

@@ -24,6 +24,8 @@ export interface HttpOptions {
   readonly rounds: number
   /** Whether the verified-token cache option exists (adds the `authx-cached` variant). */
   readonly cacheWired: boolean
+  /** Variants to run instead of the default set (experiments). */
+  readonly variants?: readonly Variant[] | undefined
 }
 
 /** One variant's measurements over the rounds. */
@@ -86,6 +88,8 @@ export function variantLabel(framework: Framework, variant: Variant): string {
       return `${framework}, no auth`
     case 'bare':
       return `${framework} + bare HMAC`
+    case 'bare-async':
+      return `${framework} + bare HMAC (async hook)`
     case 'authx':
       return `${framework} + authx-ts`
     case 'authx-cached':
@@ -228,7 +232,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
   const frameworks: HttpFrameworkResult[] = []
   try {
     for (const framework of options.frameworks) {
-      const wanted: Variant[] = [
+      const wanted: readonly Variant[] = options.variants ?? [
         'open',
         'bare',
         'authx',

@@ -8,6 +8,8 @@
  * - `open`: no authentication (the framework's ceiling);
  * - `bare`: only the bare HMAC check with node:crypto, no claim checks (the limit for any JWT
  *   guard on this framework);
+ * - `bare-async` (Fastify only, not in the default run): the same check in an `async` preHandler,
+ *   to separate the cost of an async hook from the cost of verification;
  * - `authx`: the authx-ts guard (`auth.accessTokenRequired`, payload through `auth.payload`);
  * - `authx-cached`: the same with the verified-token cache on (when the option exists);
  * - `peer`: the framework's usual JWT plugin (@fastify/jwt, express-jwt, hono/jwt).
@@ -25,7 +27,7 @@ export const FRAMEWORKS = ['fastify', 'express', 'hono'] as const
 /** A framework under test. */
 export type Framework = (typeof FRAMEWORKS)[number]
 /** The route variants. */
-export const VARIANTS = ['open', 'bare', 'authx', 'authx-cached', 'peer'] as const
+export const VARIANTS = ['open', 'bare', 'bare-async', 'authx', 'authx-cached', 'peer'] as const
 /** A route variant. */
 export type Variant = (typeof VARIANTS)[number]
 
@@ -91,6 +93,23 @@ async function fastifyServer(variant: Variant): Promise<number> {
       )
       break
     }
+    case 'bare-async': {
+      app.decorateRequest('benchUser', null)
+      app.get(
+        '/protected',
+        {
+          preHandler: async (request, reply) => {
+            const claims = bareVerify(request.headers.authorization)
+            if (claims === undefined) return reply.code(401).send(UNAUTHORIZED)
+            ;(request as unknown as { benchUser: unknown }).benchUser = claims
+          },
+        },
+        (request) => ({
+          sub: (request as unknown as { benchUser: { sub: string } }).benchUser.sub,
+        }),
+      )
+      break
+    }
     case 'authx':
     case 'authx-cached': {
       const { AuthX } = await loadModule<typeof FastifyAdapter>('adapters/fastify.ts')
@@ -131,6 +150,8 @@ async function expressServer(variant: Variant): Promise<number> {
         res.json(ok)
       })
       break
+    case 'bare-async':
+      throw new Error('bare-async is a Fastify experiment')
     case 'bare':
       app.get(
         '/protected',
@@ -195,6 +216,8 @@ async function honoServer(variant: Variant): Promise<number> {
     case 'open':
       app.get('/protected', (c) => c.json(ok))
       break
+    case 'bare-async':
+      throw new Error('bare-async is a Fastify experiment')
     case 'bare':
       app.get(
         '/protected',

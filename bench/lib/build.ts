@@ -29,16 +29,20 @@ function walk(dir: string, ext: string, out: string[] = []): string[] {
  * Compiles src/ with esbuild (no bundling, no `keepNames`) and rewrites the relative `.ts`
  * specifiers to `.js`, as `tsc` does with `rewriteRelativeImportExtensions`.
  *
- * @returns the output directory
+ * @param src - the source tree (another one to measure an experiment side by side)
+ * @param out - the output directory; must be inside the repository to resolve node_modules
+ * @returns the output directory, relative to the repository root
  * @throws Error when esbuild is not available
  */
-export async function buildLibrary(): Promise<string> {
+export async function buildLibrary(
+  src: string = join(ROOT, 'src'),
+  out: string = BUILD_DIR,
+): Promise<string> {
   const { build } = await import('esbuild')
-  const src = join(ROOT, 'src')
-  rmSync(BUILD_DIR, { recursive: true, force: true })
+  rmSync(out, { recursive: true, force: true })
   await build({
     entryPoints: walk(src, '.ts'),
-    outdir: BUILD_DIR,
+    outdir: out,
     outbase: src,
     bundle: false,
     format: 'esm',
@@ -46,9 +50,9 @@ export async function buildLibrary(): Promise<string> {
     target: 'es2022',
     logLevel: 'error',
   })
-  mkdirSync(BUILD_DIR, { recursive: true })
-  writeFileSync(join(BUILD_DIR, 'package.json'), '{ "type": "module" }\n')
-  for (const file of walk(BUILD_DIR, '.js')) {
+  mkdirSync(out, { recursive: true })
+  writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n')
+  for (const file of walk(out, '.js')) {
     const code = readFileSync(file, 'utf8')
     const rewritten = code.replace(
       /((?:\bfrom|\bimport)\s*\(?\s*["'])(\.\.?\/[^"']+)\.ts(["'])/g,
@@ -56,5 +60,5 @@ export async function buildLibrary(): Promise<string> {
     )
     if (rewritten !== code) writeFileSync(file, rewritten)
   }
-  return relative(ROOT, BUILD_DIR)
+  return relative(ROOT, out)
 }
