@@ -312,6 +312,12 @@ export class AuthX extends CoreAuthX {
     options: GuardBodyOptions = {},
   ): ExpressGuard {
     const locations = options.locations
+    const { config } = this
+    const where = locations ?? config.tokenLocation
+    // Decided once: most guards never look at the body, and then pay no extra await per request.
+    const mayReadBody =
+      where.includes('json') ||
+      (config.csrfCheckForm && config.cookieCsrfProtect && where.includes('cookies'))
     const authenticate = async (
       req: ExpressRequest,
       res: ExpressResponse,
@@ -319,7 +325,7 @@ export class AuthX extends CoreAuthX {
     ): Promise<void> => {
       let result: GuardResult | undefined
       try {
-        await this.#readBodyIfNeeded(req, locations)
+        if (mayReadBody) await this.#readBodyIfNeeded(req, locations)
         result = await run(new ExpressRequestView(req))
       } catch (error) {
         if (isAuthXError(error)) this.#send(res, error)
