@@ -116,7 +116,9 @@ async function readCapped(request: Request): Promise<Uint8Array<ArrayBuffer> | u
     if (done) break
     size += value.byteLength
     if (size > MAX_BODY_BYTES) {
-      await reader.cancel()
+      // Not awaited: cancelling one branch of a tee'd body settles only once the other branch (the
+      // handler's) is cancelled too, so awaiting here would hang the request.
+      void reader.cancel().catch(() => undefined)
       return undefined
     }
     chunks.push(value)
