@@ -140,7 +140,6 @@ async function runHandler(
 /** Builds Fetch handlers with `withAuth` on the core `AuthX`. */
 export const fetchDriver: AdapterDriver = {
   name: 'fetch',
-  // eslint-disable-next-line @typescript-eslint/require-await
   async build(
     options: AuthXOptions,
     routes: RouteSpec[],

@@ -83,7 +83,6 @@ async function runHandler(auth: AuthX, spec: HandlerSpec, c: Context): Promise<R
 /** Builds Hono apps with `authx-ts/hono`. */
 export const honoDriver: AdapterDriver = {
   name: 'hono',
-  // eslint-disable-next-line @typescript-eslint/require-await
   async build(
     options: AuthXOptions,
     routes: RouteSpec[],
