@@ -149,7 +149,9 @@ async function readBounded(request: Request, limit: number): Promise<ArrayBuffer
     if (done) break
     size += value.byteLength
     if (size > limit) {
-      await reader.cancel()
+      // Not awaited: cancelling one branch of a tee'd body settles only once the other branch
+      // (the original request's) is cancelled too, so awaiting here would hang the request.
+      void reader.cancel().catch(() => undefined)
       throw new BodyTooLarge()
     }
     chunks.push(value)

@@ -128,6 +128,14 @@ void describe('Hono: the body a guard reads', () => {
       body: big,
     })
     assert.equal(announced.status, 413)
+    // A string body carries no Content-Length header: the cap is enforced while reading, and
+    // giving up on the clone must not wait for the original branch (which nobody reads).
+    const unannounced = await app.request('/json', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    })
+    assert.equal(unannounced.status, 413)
     const bytes = new TextEncoder().encode(big)
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
