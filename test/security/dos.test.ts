@@ -163,4 +163,26 @@ void describe('security: denial of service', () => {
       await rs.close()
     }
   })
+
+  void test('a streamed 2 MiB JSON body without Content-Length is not buffered for a token (CWE-400, Fetch integration)', async () => {
+    const chunk = new TextEncoder().encode(' '.repeat(64 * 1024))
+    let sent = 0
+    const head = new TextEncoder().encode(`{"access_token":"${target.validToken()}",`)
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) controller.enqueue(head)
+        if (sent >= 2 << 20) controller.close()
+        else controller.enqueue(chunk)
+        sent += chunk.byteLength
+      },
+    })
+    const request = new Request('http://localhost/protected', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit)
+    await assert.rejects(target.auth.authenticate(request), { name: 'MissingTokenError' })
+    assert.ok(sent <= (1 << 20) + 3 * chunk.byteLength, `read ${sent} bytes of the stream`)
+  })
 })

@@ -7,11 +7,13 @@ import { after, before, describe, test } from 'node:test'
 import { DRIVERS } from '../adapters/drivers/index.ts'
 import { flipBit, signatureOf, withSignature } from '../helpers/forge.ts'
 import {
+  buildSecurityApp,
+  expectRejected,
   buildDriverTarget,
   expectDriverAccepted,
   expectDriverRejected,
 } from '../helpers/http-invariants.ts'
-import type { DriverTarget } from '../helpers/http-invariants.ts'
+import type { DriverTarget, SecurityApp } from '../helpers/http-invariants.ts'
 
 const DECODE = { status: 401, errorType: 'JWTDecodeError' } as const
 const MISSING = { status: 401, errorType: 'MissingTokenError' } as const
@@ -194,3 +196,56 @@ for (const driver of DRIVERS) {
     })
   })
 }
+
+/** A header sent several times (light-my-request takes an array; its types say string). */
+function repeated(name: string, values: string[]): Record<string, string> {
+  return { [name]: values as unknown as string }
+}
+
+void describe('security: repeated headers (Fastify inject, which can send them)', () => {
+  let target: SecurityApp
+  before(async () => {
+    target = await buildSecurityApp({ auth: { tokenLocation: ['headers', 'cookies'] } })
+  })
+  after(() => target.close())
+
+  void test('two Authorization headers: the first decides and a forged first is not rescued by a valid second (RFC 9110 §11.6.2: not a list)', async () => {
+    const token = target.validToken()
+    const forged = withSignature(token, flipBit(signatureOf(token), 2))
+    await expectRejected(
+      target,
+      {
+        method: 'GET',
+        url: '/protected',
+        headers: repeated('authorization', [`Bearer ${forged}`, `Bearer ${token}`]),
+      },
+      SIGNATURE,
+    )
+  })
+
+  void test('two X-CSRF-TOKEN headers with the right value are not a match (RFC 9110 §5.3: joined with ", ")', async () => {
+    const token = target.validToken()
+    const csrf = String(target.auth.verifyTokenSync(token).csrf)
+    await expectRejected(
+      target,
+      {
+        method: 'POST',
+        url: '/protected',
+        headers: { cookie: `access_token_cookie=${token}`, 'x-csrf-token': [csrf, csrf] },
+      },
+      { status: 401, errorType: 'CSRFError' },
+    )
+  })
+
+  void test('a Basic header first and a Bearer second is not searched past (RFC 9110 §11.6.2)', async () => {
+    await expectRejected(
+      target,
+      {
+        method: 'GET',
+        url: '/protected',
+        headers: repeated('authorization', ['Basic YWxpY2U6cHc=', `Bearer ${target.validToken()}`]),
+      },
+      { status: 401, errorType: 'MissingTokenError' },
+    )
+  })
+})
