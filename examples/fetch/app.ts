@@ -6,9 +6,8 @@
  */
 import { AuthX } from 'authx-ts'
 import type { Store } from 'authx-ts'
-// Published as `authx-ts/fetch`.
-import { handleErrors, withAuth } from '../../src/adapters/fetch.ts'
-import type { FetchHandler } from '../../src/adapters/fetch.ts'
+import { handleErrors, withAuth } from 'authx-ts/fetch'
+import type { FetchHandler } from 'authx-ts/fetch'
 import { createUserDatabase, secretFromEnv } from '../shared/users.ts'
 
 /** Options for building the handler (tests pass their own secret and store). */

@@ -107,7 +107,7 @@ export interface TestApp {
 
 /** Extra knobs of {@link AdapterDriver.build}. */
 export interface BuildExtra {
-  /** Call `auth.handleErrors(app)` (Fastify/Express/Hono) before registering routes. */
+  /** Call `auth.handleErrors(app)` (Fastify/Express/Hono) where the framework expects it (Express: after the routes). */
   handleErrors?: boolean
   /** Runs on the instance before routes are registered (blocklist, subject getter...). */
   setup?: (auth: CoreAuthX) => void

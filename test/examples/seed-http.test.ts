@@ -22,6 +22,7 @@ const ENTRIES = [
   'examples/quickstart-fastify/main.ts',
   'examples/quickstart-express/main.ts',
   'examples/quickstart-hono/main.ts',
+  'examples/fetch/main.ts',
 ].filter((entry) => existsSync(join(ROOT, entry)))
 
 /** A TCP port nobody listens on right now. */
