@@ -23,7 +23,8 @@
  * @packageDocumentation
  */
 import { parse as parseQueryString } from 'node:querystring'
-import { IncomingMessage } from 'node:http'
+import { IncomingMessage, STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type {
   Application,
   ErrorRequestHandler,
@@ -36,6 +37,7 @@ import { AuthX as CoreAuthX } from '../authx.ts'
 import type { GetTokenOptions, GuardOptions, RequestLike } from '../authx.ts'
 import type { AuthXOptions, TokenLocation } from '../config.ts'
 import { isRefreshableStatus } from '../features/implicit-refresh.ts'
+import type { SecurityRequirement } from '../features/openapi.ts'
 import type { RateLimitOptions } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
@@ -62,6 +64,25 @@ export interface GuardBodyOptions {
 
 /** What a guard's authentication function resolves to: the payload, or payload and subject. */
 export type GuardResult = TokenPayload | { payload: TokenPayload; subject: unknown }
+
+/**
+ * The part of a `ws` `WebSocketServer` (created with `noServer: true`) that
+ * {@link AuthX.webSocketUpgrade} uses; typed structurally so the adapter does not depend on `ws`.
+ */
+export interface WebSocketServerLike<Client = unknown> {
+  /** Completes the handshake on the raw socket. */
+  handleUpgrade(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    callback: (client: Client, request: IncomingMessage) => void,
+  ): void
+  /** `wss.emit('connection', ws, req)`, which `ws` leaves to the caller in `noServer` mode. */
+  emit(event: 'connection', client: Client, request: IncomingMessage): boolean
+}
+
+/** A Node server `'upgrade'` listener. */
+export type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
 
 const PAYLOAD = Symbol('authx.payload')
 const SUBJECT = Symbol('authx.subject')
@@ -134,6 +155,64 @@ class ExpressRequestView implements RequestView {
   form(): unknown {
     return isFormContentType(this.header('content-type')) ? this.#req.body : undefined
   }
+}
+
+/**
+ * The core's view of a raw Node request, such as the one of a server `'upgrade'` event, which
+ * Express never sees: no `req.path`, `req.query` or body there, so they come from `req.url`.
+ */
+class NodeRequestView implements RequestView {
+  readonly method: string
+  readonly path: string
+  readonly #req: IncomingMessage
+  readonly #search: string
+  #query: URLSearchParams | undefined
+  #cookies: Record<string, string | undefined> | undefined
+
+  constructor(req: IncomingMessage) {
+    this.#req = req
+    this.method = (req.method ?? 'GET').toUpperCase()
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    this.path = q === -1 ? url : url.slice(0, q)
+    this.#search = q === -1 ? '' : url.slice(q + 1)
+  }
+
+  get ip(): string | undefined {
+    return this.#req.socket.remoteAddress
+  }
+
+  header(name: string): string | undefined {
+    const value = this.#req.headers[name]
+    return Array.isArray(value) ? value.join(', ') : value
+  }
+
+  cookie(name: string): string | undefined {
+    this.#cookies ??= parseCookieHeader(this.header('cookie'))
+    return this.#cookies[name]
+  }
+
+  query(name: string): string | string[] | undefined {
+    this.#query ??= new URLSearchParams(this.#search)
+    const values = this.#query.getAll(name)
+    // A repeated parameter stays an array, which the core refuses as ambiguous.
+    if (values.length === 0) return undefined
+    return values.length === 1 ? values[0] : values
+  }
+
+  json(): unknown {
+    // An upgrade request has no body to read.
+    return undefined
+  }
+
+  form(): unknown {
+    return undefined
+  }
+}
+
+/** Header values go out verbatim on the raw socket: never let one split the response. */
+function headerValue(value: string): string {
+  return value.replace(/[\r\n]+/g, ' ')
 }
 
 /** An Error shaped like body-parser's, so Express's final handler answers 413. */
@@ -230,6 +309,8 @@ export class AuthX extends CoreAuthX {
    * `app.use(auth.errorHandler)` (what {@link AuthX.handleErrors} does).
    */
   readonly errorHandler: ErrorRequestHandler
+  /** What each ready-made guard checks, for {@link AuthX.openapiSecurityOf}. */
+  readonly #guardOptions = new WeakMap<object, GuardOptions>()
 
   /**
    * @param options - see `AuthXOptions`
@@ -289,13 +370,136 @@ export class AuthX extends CoreAuthX {
   }
 
   #guard(options: GuardOptions, loadSubject: boolean): ExpressGuard {
-    return this.guardFrom(
+    const guard = this.guardFrom(
       async (view) => {
         const payload = await this.authenticate(view, options)
         return loadSubject ? { payload, subject: await this.getSubject(payload) } : payload
       },
       { locations: options.locations },
     )
+    this.#guardOptions.set(guard, options)
+    return guard
+  }
+
+  /**
+   * The OpenAPI `security` list of an operation protected by one of this instance's ready-made
+   * guards (`accessTokenRequired`, `tokenRequired(...)`, `scopesRequired(...)`...): Express has no
+   * document generator, so this is what to put in a hand-written or generated document, with
+   * `auth.openapiComponents()` as `components.securitySchemes`.
+   *
+   * @param guard - a guard made by this instance
+   * @throws TypeError for any other middleware, so a document never silently omits a guard
+   *
+   * @example
+   * ```ts
+   * const doc = {
+   *   openapi: '3.1.0',
+   *   components: { securitySchemes: auth.openapiComponents() },
+   *   paths: { '/me': { get: { security: auth.openapiSecurityOf(auth.accessTokenRequired) } } },
+   * }
+   * ```
+   */
+  openapiSecurityOf(guard: ExpressGuard): SecurityRequirement[] {
+    const options = this.#guardOptions.get(guard)
+    if (options === undefined) {
+      throw new TypeError(
+        'openapiSecurityOf expects a ready-made guard of this AuthX instance; ' +
+          'use auth.openapiSecurity({ type, locations }) for others',
+      )
+    }
+    return this.openapiSecurity(options)
+  }
+
+  /**
+   * Authenticates a WebSocket upgrade request from a Node server's `'upgrade'` event (which
+   * Express never sees): the query parameter `queryStringName` first, then the header, access
+   * tokens only, revocation applied. The payload is also attached to the request, so
+   * `auth.payload(req)` works in the `'connection'` listener.
+   *
+   * @param req - the raw Node request of the `'upgrade'` event
+   * @returns the verified payload
+   * @throws AuthXError subclasses (401, or 503 when a store is down): answer with
+   *   {@link AuthX.rejectUpgrade}
+   */
+  async authenticateUpgrade<Extra extends CustomClaims = CustomClaims>(
+    req: IncomingMessage,
+  ): Promise<TokenPayload<Extra>> {
+    const payload = await this.authenticateWebSocket<Extra>(new NodeRequestView(req))
+    ;(req as AuthXRequest)[PAYLOAD] = payload
+    return payload
+  }
+
+  /**
+   * Refuses an upgrade on the raw socket: an HTTP/1.1 response with the error contract's status,
+   * headers (`WWW-Authenticate`...) and JSON body, then the socket is closed. Any error that is
+   * not AuthX's becomes a bare 500, without its details. It never throws, even on a socket the
+   * client already reset.
+   *
+   * @param socket - the socket of the `'upgrade'` event
+   * @param error - what {@link AuthX.authenticateUpgrade} threw
+   */
+  rejectUpgrade(socket: Duplex, error: unknown): void {
+    // A reset client must not crash the process with an unhandled 'error' event.
+    socket.on('error', () => socket.destroy())
+    if (socket.destroyed) return
+    if (!socket.writable) {
+      socket.destroy()
+      return
+    }
+    const { status, headers, body } = isAuthXError(error)
+      ? this.renderError(error)
+      : {
+          status: 500,
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'cache-control': 'no-store',
+          },
+          body: { [this.config.errorMessageKey]: 'Internal Server Error' },
+        }
+    const text = JSON.stringify(body)
+    const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`]
+    for (const [name, value] of Object.entries(headers)) head.push(`${name}: ${headerValue(value)}`)
+    head.push(`content-length: ${Buffer.byteLength(text)}`, 'connection: close')
+    // Destroyed once the response is flushed, as `ws` does when it aborts a handshake.
+    socket.once('finish', () => socket.destroy())
+    socket.end(`${head.join('\r\n')}\r\n\r\n${text}`)
+  }
+
+  /**
+   * An `'upgrade'` listener for a `ws` server in `noServer` mode: it authenticates every upgrade
+   * with {@link AuthX.authenticateUpgrade}, completes the handshake and emits `'connection'`
+   * (`auth.payload(req)` is set there), or refuses it with {@link AuthX.rejectUpgrade}. For
+   * several WebSocket servers on one HTTP server, route on `req.url` yourself and call the two
+   * methods instead.
+   *
+   * @param wss - `new WebSocketServer({ noServer: true })`
+   * @returns the listener for `server.on('upgrade', ...)`
+   *
+   * @example
+   * ```ts
+   * const wss = new WebSocketServer({ noServer: true })
+   * wss.on('connection', (ws, req) => ws.send(`hello ${auth.payload(req).sub}`))
+   * const server = app.listen(8000)
+   * server.on('upgrade', auth.webSocketUpgrade(wss))
+   * ```
+   */
+  webSocketUpgrade<Client>(wss: WebSocketServerLike<Client>): UpgradeListener {
+    return (req, socket, head) => {
+      // A reset while the token is checked must not crash the process; `ws` adds its own
+      // listener once it takes the socket over.
+      const onError = (): void => {
+        socket.destroy()
+      }
+      socket.on('error', onError)
+      this.authenticateUpgrade(req)
+        .then(() => {
+          socket.off('error', onError)
+          wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req))
+        })
+        .catch((error: unknown) => {
+          this.rejectUpgrade(socket, error)
+        })
+    }
   }
 
   /**
@@ -496,10 +700,12 @@ export class AuthX extends CoreAuthX {
   /**
    * The verified payload of a guarded request.
    *
-   * @param req - the Express request
+   * @param req - the Express request, or an upgrade request passed to `authenticateUpgrade`
    * @throws TypeError when the route has no AuthX guard
    */
-  payload<Extra extends CustomClaims = CustomClaims>(req: ExpressRequest): TokenPayload<Extra> {
+  payload<Extra extends CustomClaims = CustomClaims>(
+    req: ExpressRequest | IncomingMessage,
+  ): TokenPayload<Extra> {
     const payload = (req as AuthXRequest)[PAYLOAD]
     if (payload === undefined)
       throw new TypeError('auth.payload(req) needs a route guarded by AuthX')

@@ -23,6 +23,7 @@ import { AuthX as CoreAuthX } from '../authx.ts'
 import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions, TokenLocation } from '../config.ts'
 import { isRefreshableStatus } from '../features/implicit-refresh.ts'
+import type { SecurityRequirement } from '../features/openapi.ts'
 import type { RateLimitOptions } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
@@ -200,6 +201,8 @@ export class AuthX extends CoreAuthX {
    * ```
    */
   readonly onError: ErrorHandler
+  /** What each ready-made guard checks, for {@link AuthX.openapiSecurityOf}. */
+  readonly #guardOptions = new WeakMap<object, GuardOptions>()
 
   /**
    * @param options - see `AuthXOptions`
@@ -213,6 +216,11 @@ export class AuthX extends CoreAuthX {
     this.currentSubject = this.#guard({ type: 'access' }, true)
     this.webSocketRequired = this.guardFrom((view) => this.authenticateWebSocket(view), {
       locations: [],
+    })
+    // What authenticateWebSocket reads, so the route's document shows the query and header.
+    this.#guardOptions.set(this.webSocketRequired, {
+      type: 'access',
+      locations: ['query', 'headers'],
     })
     this.onError = (error, c) => {
       if (isAuthXError(error)) return this.#respond(c, error)
@@ -259,13 +267,46 @@ export class AuthX extends CoreAuthX {
   }
 
   #guard(options: GuardOptions, loadSubject: boolean): HonoGuard {
-    return this.guardFrom(
+    const guard = this.guardFrom(
       async (view) => {
         const payload = await this.authenticate(view, options)
         return loadSubject ? { payload, subject: await this.getSubject(payload) } : payload
       },
       { locations: options.locations },
     )
+    this.#guardOptions.set(guard, options)
+    return guard
+  }
+
+  /**
+   * The OpenAPI `security` list of an operation protected by one of this instance's ready-made
+   * guards (`accessTokenRequired`, `tokenRequired(...)`, `scopesRequired(...)`,
+   * `webSocketRequired`...), for a hand-written document or a generator such as
+   * `@hono/zod-openapi` (its `security` field), with `auth.openapiComponents()` as
+   * `components.securitySchemes`.
+   *
+   * @param guard - a guard made by this instance
+   * @throws TypeError for any other middleware, so a document never silently omits a guard
+   *
+   * @example
+   * ```ts
+   * const doc = {
+   *   openapi: '3.1.0',
+   *   components: { securitySchemes: auth.openapiComponents() },
+   *   paths: { '/me': { get: { security: auth.openapiSecurityOf(auth.accessTokenRequired) } } },
+   * }
+   * ```
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  openapiSecurityOf(guard: MiddlewareHandler<any>): SecurityRequirement[] {
+    const options = this.#guardOptions.get(guard)
+    if (options === undefined) {
+      throw new TypeError(
+        'openapiSecurityOf expects a ready-made guard of this AuthX instance; ' +
+          'use auth.openapiSecurity({ type, locations }) for others',
+      )
+    }
+    return this.openapiSecurity(options)
   }
 
   /**
