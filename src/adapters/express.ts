@@ -387,8 +387,9 @@ export class AuthX extends CoreAuthX {
    * document generator, so this is what to put in a hand-written or generated document, with
    * `auth.openapiComponents()` as `components.securitySchemes`.
    *
-   * @param guard - a guard made by this instance
-   * @throws TypeError for any other middleware, so a document never silently omits a guard
+   * @param guard - any middleware: a guard made by this instance, or another
+   * @returns the requirements, or undefined for middleware that is not such a guard (so it can be
+   *   mapped over every handler of a route)
    *
    * @example
    * ```ts
@@ -399,15 +400,9 @@ export class AuthX extends CoreAuthX {
    * }
    * ```
    */
-  openapiSecurityOf(guard: ExpressGuard): SecurityRequirement[] {
-    const options = this.#guardOptions.get(guard)
-    if (options === undefined) {
-      throw new TypeError(
-        'openapiSecurityOf expects a ready-made guard of this AuthX instance; ' +
-          'use auth.openapiSecurity({ type, locations }) for others',
-      )
-    }
-    return this.openapiSecurity(options)
+  openapiSecurityOf(guard: unknown): SecurityRequirement[] | undefined {
+    const options = typeof guard === 'function' ? this.#guardOptions.get(guard) : undefined
+    return options === undefined ? undefined : this.openapiSecurity(options)
   }
 
   /**

@@ -285,8 +285,9 @@ export class AuthX extends CoreAuthX {
    * `@hono/zod-openapi` (its `security` field), with `auth.openapiComponents()` as
    * `components.securitySchemes`.
    *
-   * @param guard - a guard made by this instance
-   * @throws TypeError for any other middleware, so a document never silently omits a guard
+   * @param guard - any middleware: a guard made by this instance, or another
+   * @returns the requirements, or undefined for middleware that is not such a guard (so it can be
+   *   mapped over every handler of a route)
    *
    * @example
    * ```ts
@@ -297,16 +298,9 @@ export class AuthX extends CoreAuthX {
    * }
    * ```
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  openapiSecurityOf(guard: MiddlewareHandler<any>): SecurityRequirement[] {
-    const options = this.#guardOptions.get(guard)
-    if (options === undefined) {
-      throw new TypeError(
-        'openapiSecurityOf expects a ready-made guard of this AuthX instance; ' +
-          'use auth.openapiSecurity({ type, locations }) for others',
-      )
-    }
-    return this.openapiSecurity(options)
+  openapiSecurityOf(guard: unknown): SecurityRequirement[] | undefined {
+    const options = typeof guard === 'function' ? this.#guardOptions.get(guard) : undefined
+    return options === undefined ? undefined : this.openapiSecurity(options)
   }
 
   /**
