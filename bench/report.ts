@@ -197,12 +197,13 @@ export function renderReport(result: BenchResult): string {
 }
 
 /**
- * Replaces the generated section of the document (or appends it when the markers are missing).
+ * Replaces the generated section of the document (or appends it when the markers are missing),
+ * then formats the page with the repository's Prettier configuration.
  *
  * @param path - docs/benchmarks.md
  * @param result - a benchmark result
  */
-export function updateReport(path: string, result: BenchResult): void {
+export async function updateReport(path: string, result: BenchResult): Promise<void> {
   const section = renderReport(result)
   const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n\n'
   const start = current.indexOf('<!-- bench:begin')
@@ -211,5 +212,8 @@ export function updateReport(path: string, result: BenchResult): void {
     start !== -1 && end > start
       ? `${current.slice(0, start)}${section}${current.slice(end + END.length)}`
       : `${current.trimEnd()}\n\n${section}\n`
-  writeFileSync(path, next)
+  // Formatted as `npm run lint` (prettier --check) expects, so a regenerated page passes it.
+  const prettier = await import('prettier')
+  const config = (await prettier.resolveConfig(path)) ?? {}
+  writeFileSync(path, await prettier.format(next, { ...config, filepath: path }))
 }
