@@ -205,6 +205,30 @@ describe('rejectUpgrade on Express', () => {
     await new Promise((resolve) => server.close(resolve))
   })
 
+  it('closes a socket that can no longer be written instead of writing to it', async () => {
+    const auth = new ExpressAuthX({ secretKey: SECRET })
+    const server = createServer()
+    const destroyed = new Promise<boolean>((resolve) => {
+      server.on('upgrade', (_req, socket: Duplex) => {
+        socket.end()
+        auth.rejectUpgrade(socket, new MissingTokenError())
+        resolve(socket.destroyed)
+      })
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const port = (server.address() as AddressInfo).port
+    const req = httpRequest({
+      port,
+      host: '127.0.0.1',
+      headers: { connection: 'Upgrade', upgrade: 'websocket' },
+    })
+    req.on('error', () => undefined)
+    req.end()
+    assert.equal(await destroyed, true)
+    await new Promise((resolve) => server.close(resolve))
+  })
+
   it('strips line breaks from header values so a response cannot be split', async () => {
     const auth = new ExpressAuthX({ secretKey: SECRET })
     class Injected extends MissingTokenError {
