@@ -33,7 +33,7 @@ import type {
   Response as ExpressResponse,
   Router,
 } from 'express'
-import { AuthX as CoreAuthX } from '../authx.ts'
+import { BoundAuthX } from '../internal/bound-authx.ts'
 import type { GetTokenOptions, GuardOptions, RequestLike } from '../authx.ts'
 import type { AuthXOptions, TokenLocation } from '../config.ts'
 import { isRefreshableStatus } from '../features/implicit-refresh.ts'
@@ -294,7 +294,11 @@ function readBody(req: ExpressRequest, limit: number): Promise<Buffer | undefine
  * app.get('/admin', auth.scopesRequired(['admin:*']), (req, res) => { res.send('ok') })
  * ```
  */
-export class AuthX extends CoreAuthX {
+export class AuthX extends BoundAuthX<ExpressResponse> {
+  protected writeCookies(reply: ExpressResponse, cookies: readonly SetCookie[]): void {
+    sendCookies(reply, cookies)
+  }
+
   /** Requires a valid access token. */
   readonly accessTokenRequired: ExpressGuard
   /** Requires a valid refresh token. */
@@ -770,51 +774,6 @@ export class AuthX extends CoreAuthX {
     }
     Object.defineProperty(refresh, 'name', { value: 'authxImplicitRefresh' })
     app.use(refresh)
-  }
-
-  /**
-   * Sets the access-token cookie (and its CSRF cookie) on a response.
-   *
-   * @param token - an access token of this instance
-   * @param res - the Express response
-   * @param maxAge - seconds (default `cookieMaxAge`)
-   */
-  setAccessCookies(token: string, res: ExpressResponse, maxAge?: number): void {
-    sendCookies(res, this.accessCookies(token, maxAge === undefined ? {} : { maxAge }))
-  }
-
-  /**
-   * Sets the refresh-token cookie (and its CSRF cookie) on a response.
-   *
-   * @param token - a refresh token of this instance
-   * @param res - the Express response
-   * @param maxAge - seconds (default `cookieMaxAge`)
-   */
-  setRefreshCookies(token: string, res: ExpressResponse, maxAge?: number): void {
-    sendCookies(res, this.refreshCookies(token, maxAge === undefined ? {} : { maxAge }))
-  }
-
-  /** Deletes the access cookies. @param res - the Express response */
-  unsetAccessCookies(res: ExpressResponse): void {
-    sendCookies(res, super.unsetCookies('access'))
-  }
-
-  /** Deletes the refresh cookies. @param res - the Express response */
-  unsetRefreshCookies(res: ExpressResponse): void {
-    sendCookies(res, super.unsetCookies('refresh'))
-  }
-
-  /**
-   * Deletes every AuthX cookie on a response; with `"access"`, `"refresh"` or nothing, only
-   * returns the deletions (the core behaviour).
-   *
-   * @param target - an Express response, or which cookies
-   */
-  override unsetCookies(target?: ExpressResponse | 'access' | 'refresh' | 'both'): SetCookie[] {
-    if (typeof target !== 'object') return super.unsetCookies(target)
-    const cookies = super.unsetCookies('both')
-    sendCookies(target, cookies)
-    return cookies
   }
 }
 

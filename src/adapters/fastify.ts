@@ -15,7 +15,7 @@
  * @packageDocumentation
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AuthX as CoreAuthX } from '../authx.ts'
+import { BoundAuthX } from '../internal/bound-authx.ts'
 import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions } from '../config.ts'
 import { isRefreshableStatus } from '../features/implicit-refresh.ts'
@@ -110,7 +110,11 @@ function sendCookies(reply: FastifyReply, cookies: readonly SetCookie[]): void {
  * app.get('/admin', { preHandler: auth.scopesRequired(['admin:*']) }, async () => 'ok')
  * ```
  */
-export class AuthX extends CoreAuthX {
+export class AuthX extends BoundAuthX<FastifyReply> {
+  protected writeCookies(reply: FastifyReply, cookies: readonly SetCookie[]): void {
+    sendCookies(reply, cookies)
+  }
+
   /** Requires a valid access token. */
   readonly accessTokenRequired: FastifyGuard
   /** Requires a valid refresh token. */
@@ -317,50 +321,5 @@ export class AuthX extends CoreAuthX {
       // `security` is read by @fastify/swagger.
       route.schema = { ...route.schema, security: this.openapiSecurity(options) }
     })
-  }
-
-  /**
-   * Sets the access-token cookie (and its CSRF cookie) on a reply.
-   *
-   * @param token - an access token of this instance
-   * @param reply - the Fastify reply
-   * @param maxAge - seconds (default `cookieMaxAge`)
-   */
-  setAccessCookies(token: string, reply: FastifyReply, maxAge?: number): void {
-    sendCookies(reply, this.accessCookies(token, maxAge === undefined ? {} : { maxAge }))
-  }
-
-  /**
-   * Sets the refresh-token cookie (and its CSRF cookie) on a reply.
-   *
-   * @param token - a refresh token of this instance
-   * @param reply - the Fastify reply
-   * @param maxAge - seconds (default `cookieMaxAge`)
-   */
-  setRefreshCookies(token: string, reply: FastifyReply, maxAge?: number): void {
-    sendCookies(reply, this.refreshCookies(token, maxAge === undefined ? {} : { maxAge }))
-  }
-
-  /** Deletes the access cookies. @param reply - the Fastify reply */
-  unsetAccessCookies(reply: FastifyReply): void {
-    sendCookies(reply, super.unsetCookies('access'))
-  }
-
-  /** Deletes the refresh cookies. @param reply - the Fastify reply */
-  unsetRefreshCookies(reply: FastifyReply): void {
-    sendCookies(reply, super.unsetCookies('refresh'))
-  }
-
-  /**
-   * Deletes every AuthX cookie on a reply; with `"access"`, `"refresh"` or nothing, only returns
-   * the deletions (the core behaviour).
-   *
-   * @param target - a Fastify reply, or which cookies
-   */
-  override unsetCookies(target?: FastifyReply | 'access' | 'refresh' | 'both'): SetCookie[] {
-    if (typeof target !== 'object') return super.unsetCookies(target)
-    const cookies = super.unsetCookies('both')
-    sendCookies(target, cookies)
-    return cookies
   }
 }

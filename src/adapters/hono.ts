@@ -19,7 +19,7 @@
  */
 import type { Context, ErrorHandler, Hono, MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { AuthX as CoreAuthX } from '../authx.ts'
+import { BoundAuthX } from '../internal/bound-authx.ts'
 import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions, TokenLocation } from '../config.ts'
 import { isRefreshableStatus } from '../features/implicit-refresh.ts'
@@ -175,7 +175,11 @@ async function readBounded(request: Request, limit: number): Promise<ArrayBuffer
  * app.get('/admin', auth.scopesRequired(['admin:*']), (c) => c.text('ok'))
  * ```
  */
-export class AuthX extends CoreAuthX {
+export class AuthX extends BoundAuthX<AnyContext> {
+  protected writeCookies(reply: AnyContext, cookies: readonly SetCookie[]): void {
+    sendCookies(reply, cookies)
+  }
+
   /** Requires a valid access token. */
   readonly accessTokenRequired: HonoGuard
   /** Requires a valid refresh token. */
@@ -460,51 +464,6 @@ export class AuthX extends CoreAuthX {
     }
     Object.defineProperty(refresh, 'name', { value: 'authxImplicitRefresh' })
     app.use(refresh)
-  }
-
-  /**
-   * Sets the access-token cookie (and its CSRF cookie) on the response.
-   *
-   * @param token - an access token of this instance
-   * @param c - the Hono context
-   * @param maxAge - seconds (default `cookieMaxAge`)
-   */
-  setAccessCookies(token: string, c: AnyContext, maxAge?: number): void {
-    sendCookies(c, this.accessCookies(token, maxAge === undefined ? {} : { maxAge }))
-  }
-
-  /**
-   * Sets the refresh-token cookie (and its CSRF cookie) on the response.
-   *
-   * @param token - a refresh token of this instance
-   * @param c - the Hono context
-   * @param maxAge - seconds (default `cookieMaxAge`)
-   */
-  setRefreshCookies(token: string, c: AnyContext, maxAge?: number): void {
-    sendCookies(c, this.refreshCookies(token, maxAge === undefined ? {} : { maxAge }))
-  }
-
-  /** Deletes the access cookies. @param c - the Hono context */
-  unsetAccessCookies(c: AnyContext): void {
-    sendCookies(c, super.unsetCookies('access'))
-  }
-
-  /** Deletes the refresh cookies. @param c - the Hono context */
-  unsetRefreshCookies(c: AnyContext): void {
-    sendCookies(c, super.unsetCookies('refresh'))
-  }
-
-  /**
-   * Deletes every AuthX cookie on the response; with `"access"`, `"refresh"` or nothing, only
-   * returns the deletions (the core behaviour).
-   *
-   * @param target - a Hono context, or which cookies
-   */
-  override unsetCookies(target?: AnyContext | 'access' | 'refresh' | 'both'): SetCookie[] {
-    if (typeof target !== 'object') return super.unsetCookies(target)
-    const cookies = super.unsetCookies('both')
-    sendCookies(target, cookies)
-    return cookies
   }
 }
 
