@@ -33,6 +33,7 @@ import type {
   Response as ExpressResponse,
   Router,
 } from 'express'
+import { MAX_BODY_BYTES } from '../internal/body.ts'
 import { BoundAuthX } from '../internal/bound-authx.ts'
 import type { GetTokenOptions, GuardOptions, RequestLike } from '../authx.ts'
 import type { AuthXOptions, TokenLocation } from '../config.ts'
@@ -93,9 +94,6 @@ interface AuthXRequest {
   /** body-parser's marker (Express 4) that the body was consumed. */
   _body?: boolean
 }
-
-/** Bodies larger than this are refused (413), as `express.json()` does with its default limit. */
-const MAX_BODY_BYTES = 1 << 20
 
 /** The core's view of an Express request. Everything is read on first use. */
 class ExpressRequestView implements RequestView {

@@ -19,6 +19,7 @@
  */
 import type { Context, ErrorHandler, Hono, MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { MAX_BODY_BYTES, readBodyCapped } from '../internal/body.ts'
 import { BoundAuthX } from '../internal/bound-authx.ts'
 import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions, TokenLocation } from '../config.ts'
@@ -69,9 +70,6 @@ export interface GuardBodyOptions {
   /** Locations the guard searches. @defaultValue `tokenLocation` */
   locations?: readonly TokenLocation[] | undefined
 }
-
-/** Bodies larger than this are refused with 413, like Hono's `bodyLimit` does. */
-const MAX_BODY_BYTES = 1 << 20
 
 /** Any Hono context: guards and helpers do not depend on the app's own `Env`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -132,39 +130,6 @@ class HonoRequestView implements RequestView {
 
 /** The request body was larger than {@link MAX_BODY_BYTES}. */
 class BodyTooLarge extends Error {}
-
-/**
- * Reads the body of a clone, at most `limit` bytes, so the original stays readable by anything
- * that uses `c.req.raw` directly.
- */
-async function readBounded(request: Request, limit: number): Promise<ArrayBuffer> {
-  const declared = Number(request.headers.get('content-length'))
-  if (declared > limit) throw new BodyTooLarge()
-  const body = request.clone().body
-  if (body === null) return new ArrayBuffer(0)
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      // Not awaited: cancelling one branch of a tee'd body settles only once the other branch
-      // (the original request's) is cancelled too, so awaiting here would hang the request.
-      void reader.cancel().catch(() => undefined)
-      throw new BodyTooLarge()
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes.buffer
-}
 
 /**
  * `AuthX` for Hono: the core class plus guards, error handling and cookie helpers.
@@ -479,8 +444,9 @@ async function readBody(c: AnyContext, json: boolean): Promise<ReadBody> {
   const cached = Object.keys(req.bodyCache).length > 0
   if (!cached && req.raw.bodyUsed) return {}
   if (!cached) {
-    const bytes = await readBounded(req.raw, MAX_BODY_BYTES)
-    cache.arrayBuffer = Promise.resolve(bytes)
+    const bytes = await readBodyCapped(req.raw, MAX_BODY_BYTES)
+    if (bytes === undefined) throw new BodyTooLarge()
+    cache.arrayBuffer = Promise.resolve(bytes.buffer)
   }
   if (json) {
     try {

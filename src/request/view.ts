@@ -4,6 +4,7 @@
  * `Request`; {@link viewFromRequest} builds one from a Fetch `Request`.
  */
 import { parse as parseCookies } from 'cookie'
+import { readBodyCapped } from '../internal/body.ts'
 
 /** The core's view of an HTTP request. Every accessor is lazy and may be called repeatedly. */
 export interface RequestView {
@@ -97,41 +98,6 @@ class FetchRequestView implements RequestView {
   }
 }
 
-/** Bodies larger than this are not read for a token (1 MiB). */
-const MAX_BODY_BYTES = 1 << 20
-
-/**
- * Reads a body up to {@link MAX_BODY_BYTES}. A declared Content-Length is checked before, but a
- * streamed (chunked) body declares none, so the cap is enforced while reading.
- *
- * @param request - a clone of the request (its stream is consumed or cancelled)
- * @returns the bytes, or undefined when the body is larger than the cap
- */
-async function readCapped(request: Request): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  const reader = (request.body as ReadableStream<Uint8Array>).getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > MAX_BODY_BYTES) {
-      // Not awaited: cancelling one branch of a tee'd body settles only once the other branch (the
-      // handler's) is cancelled too, so awaiting here would hang the request.
-      void reader.cancel().catch(() => undefined)
-      return undefined
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
-}
-
 /**
  * Builds a `RequestView` from a Fetch `Request`. The body is read from a clone only when it is
  * JSON or a form and one of `readJSON`/`readForm` asks for it, so the handler can still read it.
@@ -145,12 +111,11 @@ export async function viewFromRequest(
 ): Promise<RequestView> {
   const contentType = request.headers.get('content-type') ?? undefined
   const body: { json?: unknown; form?: unknown } = {}
-  const length = Number(request.headers.get('content-length') ?? 0)
   const readJSON = want.json && isJSONContentType(contentType)
   const readForm = !readJSON && want.form && isFormContentType(contentType)
-  if (request.body !== null && length <= MAX_BODY_BYTES && (readJSON || readForm)) {
+  if (request.body !== null && (readJSON || readForm)) {
     try {
-      const bytes = await readCapped(request.clone())
+      const bytes = await readBodyCapped(request)
       if (bytes === undefined) {
         // Too large to be a token carrier: leave the body to the handler.
       } else if (readJSON) {
