@@ -6,78 +6,18 @@
  * 127.0.0.1:6379 under a random prefix removed at the end.
  */
 import assert from 'node:assert/strict'
-import { randomBytes, randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { Redis } from 'ioredis'
 import { buildApp } from '../../examples/quickstart-fastify/app.ts'
 import { AuthX } from '../../src/adapters/fastify.ts'
-import type { AuthXOptions } from '../../src/config.ts'
 import { InsufficientScopeError, RevokedTokenError, TokenExpiredError } from '../../src/errors.ts'
-import { MemoryStore } from '../../src/stores/memory.ts'
-import { RedisStore, recommendedRedisOptions } from '../../src/stores/redis.ts'
-import type { Store } from '../../src/stores/types.ts'
+import { RedisStore } from '../../src/stores/redis.ts'
+import { claimsOf, storeSuite } from '../helpers/store-suite.ts'
 
-const SECRET = randomBytes(32).toString('hex')
-/** Real time, whole seconds: Redis expires keys on its own clock, so the test clock starts there. */
-const START = Math.floor(Date.now() / 1000)
-const RUN_PREFIX = `authx-test:rotation:${randomUUID()}:`
-const redis = new Redis(6379, '127.0.0.1', { ...recommendedRedisOptions(), lazyConnect: true })
-await redis.connect()
-let prefixes = 0
-
-/** A kind of store the whole suite runs against. */
-interface Backend {
-  readonly name: 'MemoryStore' | 'RedisStore'
-  /** A fresh, empty store; the memory one runs on the injected clock. */
-  make(clock: () => number): Store
-}
-
-const BACKENDS: readonly Backend[] = [
-  { name: 'MemoryStore', make: (clock) => new MemoryStore({ clock }) },
-  {
-    name: 'RedisStore',
-    make: () => new RedisStore(redis, { prefix: `${RUN_PREFIX}${++prefixes}:` }),
-  },
-]
-
-async function keysUnder(prefix: string): Promise<string[]> {
-  const keys: string[] = []
-  let cursor = '0'
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-    cursor = next
-    keys.push(...batch)
-  } while (cursor !== '0')
-  return keys
-}
-
-after(async () => {
-  const keys = await keysUnder(RUN_PREFIX)
-  if (keys.length > 0) await redis.del(...keys)
-  await redis.quit()
+const { SECRET, START, redis, BACKENDS, world } = await storeSuite('rotation', {
+  refreshRotation: true,
 })
-
-/** An AuthX with rotation on, on a fresh store of `backend`, with a clock the test moves. */
-interface World {
-  readonly auth: AuthX
-  readonly store: Store
-  readonly time: { now: number }
-}
-
-function world(backend: Backend, options: Partial<AuthXOptions> = {}): World {
-  const time = { now: START }
-  const clock = (): number => time.now
-  const store = backend.make(clock)
-  const auth = new AuthX({ secretKey: SECRET, clock, store, refreshRotation: true, ...options })
-  return { auth, store, time }
-}
-
-function claimsOf(token: string): Record<string, unknown> {
-  const segment = token.split('.')[1] ?? ''
-  return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as Record<string, unknown>
-}
 
 for (const backend of BACKENDS) {
   void describe(`refresh-token rotation [${backend.name}]`, () => {
