@@ -35,10 +35,10 @@ import type {
 } from 'express'
 import { MAX_BODY_BYTES } from '../internal/body.ts'
 import { BoundAuthX } from '../internal/bound-authx.ts'
+import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
 import type { GetTokenOptions, GuardOptions, RequestLike } from '../authx.ts'
 import type { AuthXOptions, TokenLocation } from '../config.ts'
 import { isRefreshableStatus } from '../features/implicit-refresh.ts'
-import type { SecurityRequirement } from '../features/openapi.ts'
 import type { RateLimitOptions } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
@@ -56,15 +56,6 @@ export * from '../index.ts'
  * would route a rejected one as an error); every failure is handled inside.
  */
 export type ExpressGuard = (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => void
-
-/** What a guard's body reader may need to read before authentication. */
-export interface GuardBodyOptions {
-  /** Locations the guard searches. @defaultValue `tokenLocation` */
-  locations?: readonly TokenLocation[] | undefined
-}
-
-/** What a guard's authentication function resolves to: the payload, or payload and subject. */
-export type GuardResult = TokenPayload | { payload: TokenPayload; subject: unknown }
 
 /**
  * The part of a `ws` `WebSocketServer` (created with `noServer: true`) that
@@ -292,7 +283,7 @@ function readBody(req: ExpressRequest, limit: number): Promise<Buffer | undefine
  * app.get('/admin', auth.scopesRequired(['admin:*']), (req, res) => { res.send('ok') })
  * ```
  */
-export class AuthX extends BoundAuthX<ExpressResponse> {
+export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
   protected writeCookies(reply: ExpressResponse, cookies: readonly SetCookie[]): void {
     sendCookies(reply, cookies)
   }
@@ -311,8 +302,6 @@ export class AuthX extends BoundAuthX<ExpressResponse> {
    * `app.use(auth.errorHandler)` (what {@link AuthX.handleErrors} does).
    */
   readonly errorHandler: ErrorRequestHandler
-  /** What each ready-made guard checks, for {@link AuthX.openapiSecurityOf}. */
-  readonly #guardOptions = new WeakMap<object, GuardOptions>()
 
   /**
    * @param options - see `AuthXOptions`
@@ -323,7 +312,7 @@ export class AuthX extends BoundAuthX<ExpressResponse> {
     this.accessTokenRequired = this.tokenRequired({ type: 'access' })
     this.refreshTokenRequired = this.tokenRequired({ type: 'refresh' })
     this.freshTokenRequired = this.tokenRequired({ type: 'access', verifyFresh: true })
-    this.currentSubject = this.#guard({ type: 'access' }, true)
+    this.currentSubject = this.readyGuard({ type: 'access' }, true)
     const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, next) => {
       // Once headers are out, only Express's own handler can still close the connection.
       if (!isAuthXError(error) || res.headersSent) {
@@ -347,7 +336,7 @@ export class AuthX extends BoundAuthX<ExpressResponse> {
    * ```
    */
   tokenRequired(options: GuardOptions = {}): ExpressGuard {
-    return this.#guard({ ...options }, false)
+    return this.readyGuard({ ...options }, false)
   }
 
   /**
@@ -361,50 +350,7 @@ export class AuthX extends BoundAuthX<ExpressResponse> {
     scopes: readonly string[],
     options: GuardOptions & { all?: boolean } = {},
   ): ExpressGuard {
-    if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
-      throw new TypeError('scopesRequired expects an array of strings')
-    }
-    const { all, ...rest } = options
-    return this.#guard(
-      { ...rest, type: 'access', scopes: [...scopes], allScopes: all ?? true },
-      false,
-    )
-  }
-
-  #guard(options: GuardOptions, loadSubject: boolean): ExpressGuard {
-    const guard = this.guardFrom(
-      async (view) => {
-        const payload = await this.authenticate(view, options)
-        return loadSubject ? { payload, subject: await this.getSubject(payload) } : payload
-      },
-      { locations: options.locations },
-    )
-    this.#guardOptions.set(guard, options)
-    return guard
-  }
-
-  /**
-   * The OpenAPI `security` list of an operation protected by one of this instance's ready-made
-   * guards (`accessTokenRequired`, `tokenRequired(...)`, `scopesRequired(...)`...): Express has no
-   * document generator, so this is what to put in a hand-written or generated document, with
-   * `auth.openapiComponents()` as `components.securitySchemes`.
-   *
-   * @param guard - any middleware: a guard made by this instance, or another
-   * @returns the requirements, or undefined for middleware that is not such a guard (so it can be
-   *   mapped over every handler of a route)
-   *
-   * @example
-   * ```ts
-   * const doc = {
-   *   openapi: '3.1.0',
-   *   components: { securitySchemes: auth.openapiComponents() },
-   *   paths: { '/me': { get: { security: auth.openapiSecurityOf(auth.accessTokenRequired) } } },
-   * }
-   * ```
-   */
-  openapiSecurityOf(guard: unknown): SecurityRequirement[] | undefined {
-    const options = typeof guard === 'function' ? this.#guardOptions.get(guard) : undefined
-    return options === undefined ? undefined : this.openapiSecurity(options)
+    return this.readyGuard(this.scopeGuardOptions(scopes, options), false)
   }
 
   /**
@@ -508,7 +454,7 @@ export class AuthX extends BoundAuthX<ExpressResponse> {
    * @param run - authenticates the request view; returns the payload, or payload and subject
    * @param options - the locations `run` searches, so the guard knows whether to read the body
    */
-  guardFrom(
+  override guardFrom(
     run: (view: RequestView) => Promise<GuardResult | undefined>,
     options: GuardBodyOptions = {},
   ): ExpressGuard {
@@ -816,3 +762,5 @@ function routerStack(app: Application | Router): readonly unknown[] | undefined 
     return undefined
   }
 }
+
+export type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'

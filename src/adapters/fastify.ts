@@ -16,6 +16,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { BoundAuthX } from '../internal/bound-authx.ts'
+import type { GuardResult } from '../internal/bound-authx.ts'
 import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions } from '../config.ts'
 import { isRefreshableStatus } from '../features/implicit-refresh.ts'
@@ -34,8 +35,6 @@ export type FastifyGuard = (request: FastifyRequest, reply: FastifyReply) => Pro
 
 const PAYLOAD = Symbol('authx.payload')
 const REFRESHED = Symbol('authx.refreshed')
-/** What each ready-made guard checks, so `openapi(app)` can describe the routes that use it. */
-const GUARD_OPTIONS = new WeakMap<object, GuardOptions>()
 const SUBJECT = Symbol('authx.subject')
 
 interface AuthXRequest {
@@ -110,7 +109,7 @@ function sendCookies(reply: FastifyReply, cookies: readonly SetCookie[]): void {
  * app.get('/admin', { preHandler: auth.scopesRequired(['admin:*']) }, async () => 'ok')
  * ```
  */
-export class AuthX extends BoundAuthX<FastifyReply> {
+export class AuthX extends BoundAuthX<FastifyReply, FastifyGuard> {
   protected writeCookies(reply: FastifyReply, cookies: readonly SetCookie[]): void {
     sendCookies(reply, cookies)
   }
@@ -138,7 +137,7 @@ export class AuthX extends BoundAuthX<FastifyReply> {
     this.accessTokenRequired = this.tokenRequired({ type: 'access' })
     this.refreshTokenRequired = this.tokenRequired({ type: 'refresh' })
     this.freshTokenRequired = this.tokenRequired({ type: 'access', verifyFresh: true })
-    this.currentSubject = this.#guard({ type: 'access' }, true)
+    this.currentSubject = this.readyGuard({ type: 'access' }, true)
     this.webSocketRequired = this.guardFrom((view) => this.authenticateWebSocket(view))
   }
 
@@ -153,7 +152,7 @@ export class AuthX extends BoundAuthX<FastifyReply> {
    * ```
    */
   tokenRequired(options: GuardOptions = {}): FastifyGuard {
-    return this.#guard({ ...options }, false)
+    return this.readyGuard({ ...options }, false)
   }
 
   /**
@@ -166,23 +165,7 @@ export class AuthX extends BoundAuthX<FastifyReply> {
     scopes: readonly string[],
     options: GuardOptions & { all?: boolean } = {},
   ): FastifyGuard {
-    if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
-      throw new TypeError('scopesRequired expects an array of strings')
-    }
-    const { all, ...rest } = options
-    return this.#guard(
-      { ...rest, type: 'access', scopes: [...scopes], allScopes: all ?? true },
-      false,
-    )
-  }
-
-  #guard(options: GuardOptions, loadSubject: boolean): FastifyGuard {
-    const guard = this.guardFrom(async (view) => {
-      const payload = await this.authenticate(view, options)
-      return loadSubject ? { payload, subject: await this.getSubject(payload) } : payload
-    })
-    GUARD_OPTIONS.set(guard, options)
-    return guard
+    return this.readyGuard(this.scopeGuardOptions(scopes, options), false)
   }
 
   /**
@@ -192,11 +175,7 @@ export class AuthX extends BoundAuthX<FastifyReply> {
    *
    * @param run - authenticates the request view; returns the payload, or payload and subject
    */
-  guardFrom(
-    run: (
-      view: RequestView,
-    ) => Promise<TokenPayload | { payload: TokenPayload; subject: unknown } | undefined>,
-  ): FastifyGuard {
+  override guardFrom(run: (view: RequestView) => Promise<GuardResult | undefined>): FastifyGuard {
     const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
       try {
         const result = await run(new FastifyRequestView(request))
@@ -315,7 +294,7 @@ export class AuthX extends BoundAuthX<FastifyReply> {
     app.addHook('onRoute', (route) => {
       const hooks = [route.onRequest, route.preValidation, route.preHandler].flat()
       const options = hooks
-        .map((hook) => (hook === undefined ? undefined : GUARD_OPTIONS.get(hook)))
+        .map((hook) => (hook === undefined ? undefined : this.guardOptions.get(hook)))
         .find((o) => o !== undefined)
       if (options === undefined) return
       // `security` is read by @fastify/swagger.
@@ -323,3 +302,5 @@ export class AuthX extends BoundAuthX<FastifyReply> {
     })
   }
 }
+
+export type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'

@@ -21,10 +21,10 @@ import type { Context, ErrorHandler, Hono, MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { MAX_BODY_BYTES, readBodyCapped } from '../internal/body.ts'
 import { BoundAuthX } from '../internal/bound-authx.ts'
+import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
 import type { GuardOptions } from '../authx.ts'
-import type { AuthXOptions, TokenLocation } from '../config.ts'
+import type { AuthXOptions } from '../config.ts'
 import { isRefreshableStatus } from '../features/implicit-refresh.ts'
-import type { SecurityRequirement } from '../features/openapi.ts'
 import type { RateLimitOptions } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
@@ -61,15 +61,6 @@ export type HonoGuard<
   Extra extends CustomClaims = CustomClaims,
   Subject = unknown,
 > = MiddlewareHandler<AuthXEnv<Extra, Subject>>
-
-/** What a guard's authentication function resolves to: the payload, or payload and subject. */
-export type GuardResult = TokenPayload | { payload: TokenPayload; subject: unknown }
-
-/** What a guard's body reader may need to read before authentication. */
-export interface GuardBodyOptions {
-  /** Locations the guard searches. @defaultValue `tokenLocation` */
-  locations?: readonly TokenLocation[] | undefined
-}
 
 /** Any Hono context: guards and helpers do not depend on the app's own `Env`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -140,7 +131,7 @@ class BodyTooLarge extends Error {}
  * app.get('/admin', auth.scopesRequired(['admin:*']), (c) => c.text('ok'))
  * ```
  */
-export class AuthX extends BoundAuthX<AnyContext> {
+export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
   protected writeCookies(reply: AnyContext, cookies: readonly SetCookie[]): void {
     sendCookies(reply, cookies)
   }
@@ -170,8 +161,6 @@ export class AuthX extends BoundAuthX<AnyContext> {
    * ```
    */
   readonly onError: ErrorHandler
-  /** What each ready-made guard checks, for {@link AuthX.openapiSecurityOf}. */
-  readonly #guardOptions = new WeakMap<object, GuardOptions>()
 
   /**
    * @param options - see `AuthXOptions`
@@ -182,12 +171,12 @@ export class AuthX extends BoundAuthX<AnyContext> {
     this.accessTokenRequired = this.tokenRequired({ type: 'access' })
     this.refreshTokenRequired = this.tokenRequired({ type: 'refresh' })
     this.freshTokenRequired = this.tokenRequired({ type: 'access', verifyFresh: true })
-    this.currentSubject = this.#guard({ type: 'access' }, true)
+    this.currentSubject = this.readyGuard({ type: 'access' }, true)
     this.webSocketRequired = this.guardFrom((view) => this.authenticateWebSocket(view), {
       locations: [],
     })
     // What authenticateWebSocket reads, so the route's document shows the query and header.
-    this.#guardOptions.set(this.webSocketRequired, {
+    this.guardOptions.set(this.webSocketRequired, {
       type: 'access',
       locations: ['query', 'headers'],
     })
@@ -211,7 +200,7 @@ export class AuthX extends BoundAuthX<AnyContext> {
   tokenRequired<Extra extends CustomClaims = CustomClaims>(
     options: GuardOptions = {},
   ): HonoGuard<Extra> {
-    return this.#guard({ ...options }, false) as HonoGuard<Extra>
+    return this.readyGuard({ ...options }, false) as HonoGuard<Extra>
   }
 
   /**
@@ -225,51 +214,7 @@ export class AuthX extends BoundAuthX<AnyContext> {
     scopes: readonly string[],
     options: GuardOptions & { all?: boolean } = {},
   ): HonoGuard<Extra> {
-    if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
-      throw new TypeError('scopesRequired expects an array of strings')
-    }
-    const { all, ...rest } = options
-    return this.#guard(
-      { ...rest, type: 'access', scopes: [...scopes], allScopes: all ?? true },
-      false,
-    ) as HonoGuard<Extra>
-  }
-
-  #guard(options: GuardOptions, loadSubject: boolean): HonoGuard {
-    const guard = this.guardFrom(
-      async (view) => {
-        const payload = await this.authenticate(view, options)
-        return loadSubject ? { payload, subject: await this.getSubject(payload) } : payload
-      },
-      { locations: options.locations },
-    )
-    this.#guardOptions.set(guard, options)
-    return guard
-  }
-
-  /**
-   * The OpenAPI `security` list of an operation protected by one of this instance's ready-made
-   * guards (`accessTokenRequired`, `tokenRequired(...)`, `scopesRequired(...)`,
-   * `webSocketRequired`...), for a hand-written document or a generator such as
-   * `@hono/zod-openapi` (its `security` field), with `auth.openapiComponents()` as
-   * `components.securitySchemes`.
-   *
-   * @param guard - any middleware: a guard made by this instance, or another
-   * @returns the requirements, or undefined for middleware that is not such a guard (so it can be
-   *   mapped over every handler of a route)
-   *
-   * @example
-   * ```ts
-   * const doc = {
-   *   openapi: '3.1.0',
-   *   components: { securitySchemes: auth.openapiComponents() },
-   *   paths: { '/me': { get: { security: auth.openapiSecurityOf(auth.accessTokenRequired) } } },
-   * }
-   * ```
-   */
-  openapiSecurityOf(guard: unknown): SecurityRequirement[] | undefined {
-    const options = typeof guard === 'function' ? this.#guardOptions.get(guard) : undefined
-    return options === undefined ? undefined : this.openapiSecurity(options)
+    return this.readyGuard(this.scopeGuardOptions(scopes, options), false) as HonoGuard<Extra>
   }
 
   /**
@@ -281,7 +226,7 @@ export class AuthX extends BoundAuthX<AnyContext> {
    * @param run - authenticates the request view; returns the payload, or payload and subject
    * @param options - the locations `run` searches, so the guard knows whether to read the body
    */
-  guardFrom(
+  override guardFrom(
     run: (view: RequestView) => Promise<GuardResult | undefined>,
     options: GuardBodyOptions = {},
   ): HonoGuard {
@@ -476,3 +421,5 @@ function honoDefaultError(error: Error, c: AnyContext): Response | Promise<Respo
   console.error(error)
   return c.text('Internal Server Error', 500)
 }
+
+export type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'

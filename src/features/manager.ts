@@ -25,18 +25,13 @@ import {
   PolicyDeniedError,
 } from '../errors.ts'
 import { viewFromRequest } from '../request/view.ts'
+import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
 import type { RequestView } from '../request/view.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 import { PolicyEngine, buildPolicyEnvironment } from './policy.ts'
 import type { PolicyDecision, PolicyEvaluator, PolicyRule } from './policy.ts'
 
-/** What a framework binding's `guardFrom` may read before authenticating (the request body). */
-interface GuardBodyOptions {
-  locations?: readonly TokenLocation[] | undefined
-}
-
-/** What a guard's authentication function resolves to: the payload, or payload and subject. */
-export type GuardResult = TokenPayload | { payload: TokenPayload; subject: unknown }
+export type { GuardResult } from '../internal/bound-authx.ts'
 
 /** An authentication function a framework binding turns into a guard with `guardFrom`. */
 export type GuardRun = (view: RequestView) => Promise<GuardResult>

@@ -4,15 +4,101 @@
  * says how one Set-Cookie header is appended.
  */
 import { AuthX as CoreAuthX } from '../authx.ts'
+import type { GuardOptions } from '../authx.ts'
+import type { TokenLocation } from '../config.ts'
+import type { SecurityRequirement } from '../features/openapi.ts'
 import type { SetCookie } from '../request/cookies.ts'
+import type { RequestView } from '../request/view.ts'
+import type { TokenPayload } from '../token/payload.ts'
+
+/** What a guard's authentication function resolves to: the payload, or payload and subject. */
+export type GuardResult = TokenPayload | { payload: TokenPayload; subject: unknown }
+
+/** What a guard's body reader may need to read before authentication. */
+export interface GuardBodyOptions {
+  /** Locations the guard searches. @defaultValue `tokenLocation` */
+  locations?: readonly TokenLocation[] | undefined
+}
 
 /**
- * The core `AuthX` with cookie helpers over a framework's reply type `Reply` (a Fastify reply,
- * an Express response, a Hono context).
+ * The core `AuthX` with the ready-made guards' plumbing and cookie helpers over a framework's
+ * reply type `Reply` (a Fastify reply, an Express response, a Hono context) and guard type
+ * `Guard`.
  */
-export abstract class BoundAuthX<Reply extends object> extends CoreAuthX {
+export abstract class BoundAuthX<Reply extends object, Guard extends object> extends CoreAuthX {
+  /** What each ready-made guard checks, so OpenAPI metadata can describe the routes using it. */
+  protected readonly guardOptions = new WeakMap<object, GuardOptions>()
+
   /** Appends the cookies to the reply, keeping the Set-Cookie headers already there. */
   protected abstract writeCookies(reply: Reply, cookies: readonly SetCookie[]): void
+
+  /**
+   * Builds a guard from any authentication function: the building block of the ready guards and
+   * of extensions such as `AuthManager`. A function resolving to `undefined` (a rate limit, a
+   * check) lets the request through and attaches nothing.
+   *
+   * @param run - authenticates the request view; returns the payload, or payload and subject
+   * @param options - the locations `run` searches, so the guard knows whether to read the body
+   */
+  abstract guardFrom(
+    run: (view: RequestView) => Promise<GuardResult | undefined>,
+    options?: GuardBodyOptions,
+  ): Guard
+
+  /** A ready-made guard: the pipeline with `options`, remembered for OpenAPI. */
+  protected readyGuard(options: GuardOptions, loadSubject: boolean): Guard {
+    const guard = this.guardFrom(
+      async (view) => {
+        const payload = await this.authenticate(view, options)
+        return loadSubject ? { payload, subject: await this.getSubject(payload) } : payload
+      },
+      { locations: options.locations },
+    )
+    this.guardOptions.set(guard, options)
+    return guard
+  }
+
+  /**
+   * The guard options of `scopesRequired`, validated when the guard is made (a typo fails at
+   * start-up, not per request).
+   *
+   * @throws TypeError when `scopes` is not an array of strings
+   */
+  protected scopeGuardOptions(
+    scopes: readonly string[],
+    options: GuardOptions & { all?: boolean },
+  ): GuardOptions {
+    if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
+      throw new TypeError('scopesRequired expects an array of strings')
+    }
+    const { all, ...rest } = options
+    return { ...rest, type: 'access', scopes: [...scopes], allScopes: all ?? true }
+  }
+
+  /**
+   * The OpenAPI `security` list of an operation protected by one of this instance's ready-made
+   * guards, with `auth.openapiComponents()` as `components.securitySchemes`.
+   *
+   * @param guard - any middleware: a guard made by this instance, or another
+   * @returns the requirements, or undefined for anything that is not such a guard (so it can be
+   *   mapped over every handler of a route)
+   *
+   * @example
+   * ```ts
+   * const doc = {
+   *   openapi: '3.1.0',
+   *   components: { securitySchemes: auth.openapiComponents() },
+   *   paths: { '/me': { get: { security: auth.openapiSecurityOf(auth.accessTokenRequired) } } },
+   * }
+   * ```
+   */
+  openapiSecurityOf(guard: unknown): SecurityRequirement[] | undefined {
+    const options =
+      typeof guard === 'function' || (typeof guard === 'object' && guard !== null)
+        ? this.guardOptions.get(guard)
+        : undefined
+    return options === undefined ? undefined : this.openapiSecurity(options)
+  }
 
   /**
    * Sets the access-token cookie (and its CSRF cookie).
