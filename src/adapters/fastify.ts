@@ -14,12 +14,19 @@
  *
  * @packageDocumentation
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchema,
+} from 'fastify'
 import { BoundAuthX } from '../internal/bound-authx.ts'
 import type { GuardResult } from '../internal/bound-authx.ts'
 import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions } from '../config.ts'
 import { isRefreshableStatus } from '../features/implicit-refresh.ts'
+import type { SecurityRequirement } from '../features/openapi.ts'
 import type { RateLimitOptions } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
@@ -297,8 +304,13 @@ export class AuthX extends BoundAuthX<FastifyReply, FastifyGuard> {
         .map((hook) => (hook === undefined ? undefined : this.guardOptions.get(hook)))
         .find((o) => o !== undefined)
       if (options === undefined) return
-      // `security` is read by @fastify/swagger.
-      route.schema = { ...route.schema, security: this.openapiSecurity(options) }
+      // `security` is read by @fastify/swagger, whose types add it to FastifySchema only where the
+      // plugin is imported; typed here so the library builds without it.
+      const schema: FastifySchema & { security?: SecurityRequirement[] } = {
+        ...route.schema,
+        security: this.openapiSecurity(options),
+      }
+      route.schema = schema
     })
   }
 }
