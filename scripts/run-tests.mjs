@@ -28,6 +28,8 @@ const result = spawnSync(
     '--import=tsx',
     '--test',
     '--test-concurrency=2',
+    // A hung test must fail the run, not hold it until CI's own limit.
+    '--test-timeout=300000',
     ...files,
   ],
   { stdio: 'inherit' },

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { generateKeyPairSync } from 'node:crypto'
+import { generateKeyPairSync } from './helpers/keypair.ts'
 import { describe, test } from 'node:test'
 import { AuthX } from '../src/authx.ts'
 import type { AuthXOptions } from '../src/config.ts'

@@ -4,13 +4,8 @@
  * same kind is refused. Keys are passed in every accepted form: PEM, JWK, KeyObject, CryptoKey.
  */
 import assert from 'node:assert/strict'
-import {
-  createSecretKey,
-  generateKeyPairSync,
-  KeyObject,
-  randomBytes,
-  webcrypto,
-} from 'node:crypto'
+import { createSecretKey, KeyObject, randomBytes, webcrypto } from 'node:crypto'
+import { generateKeyPairSync } from './helpers/keypair.ts'
 import { describe, test } from 'node:test'
 import * as jose from 'jose'
 import { AuthX } from '../src/authx.ts'

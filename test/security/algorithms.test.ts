@@ -3,7 +3,7 @@
  * public key used as an HMAC secret in every spelling). Each key is bound to one algorithm at
  * construction; the header's `alg` only selects among those bindings (RFC 8725 section 3.1).
  */
-import { generateKeyPairSync } from 'node:crypto'
+import { generateKeyPairSync } from '../helpers/keypair.ts'
 import { after, before, describe, test } from 'node:test'
 import { forgeToken, splitToken } from '../helpers/forge.ts'
 import type { ForgeAlgorithm } from '../helpers/forge.ts'

@@ -2,7 +2,7 @@
  * Key material for the security suite, generated once per process with `node:crypto`: the
  * defender's keys for every asymmetric family, and an attacker's keys for confusion attacks.
  */
-import { generateKeyPairSync } from 'node:crypto'
+import { generateKeyPairSync } from '../helpers/keypair.ts'
 import type { KeyObject } from 'node:crypto'
 
 /** A key pair. */

@@ -4,7 +4,8 @@
  * rotation keeps the previous key for verification only, bound to its own algorithm.
  */
 import assert from 'node:assert/strict'
-import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto'
+import { createSecretKey, randomBytes } from 'node:crypto'
+import { generateKeyPairSync } from '../helpers/keypair.ts'
 import { after, before, describe, test } from 'node:test'
 import { AuthX } from '../../src/authx.ts'
 import type { AuthXOptions } from '../../src/config.ts'

@@ -8,7 +8,8 @@
  * test is the only thing that can reject it.
  */
 import assert from 'node:assert/strict'
-import { createHash, createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto'
+import { createHash, createSecretKey, randomBytes } from 'node:crypto'
+import { generateKeyPairSync } from '../helpers/keypair.ts'
 import type { KeyObject } from 'node:crypto'
 import { describe, it } from 'node:test'
 import * as jose from 'jose'

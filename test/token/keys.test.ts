@@ -10,10 +10,10 @@ import {
   createPrivateKey,
   createPublicKey,
   createSecretKey,
-  generateKeyPairSync,
   randomBytes,
   webcrypto,
 } from 'node:crypto'
+import { generateKeyPairSync } from '../helpers/keypair.ts'
 import type { RSAPSSKeyPairKeyObjectOptions } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
