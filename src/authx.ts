@@ -690,11 +690,7 @@ export class AuthX {
     return clock() + longest + this.config.decodeLeeway
   }
 
-  /**
-   * Runs a store operation, turning its failure into StoreUnavailableError (503).
-   *
-   * @internal used by the features built on the store
-   */
+  /** Runs a store operation, turning its failure into StoreUnavailableError (503). */
   async #storeCall<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation()
@@ -702,11 +698,6 @@ export class AuthX {
       if (cause instanceof AuthXError) throw cause
       throw new StoreUnavailableError({ cause })
     }
-  }
-
-  /** Marks the store as holding revocations, so every guarded request consults it. */
-  protected useRevocation(): void {
-    this.#revocationInUse = true
   }
 
   // ---------------------------------------------------------- refresh & sessions
