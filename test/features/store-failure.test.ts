@@ -86,6 +86,7 @@ void describe('the store fails: the quickstart answers 503 and recovers', () => 
   let pair: { access_token: string; refresh_token: string }
   const unhandled: unknown[] = []
   const clientErrors: Error[] = []
+  let connectionsLost = 0
   const onUnhandled = (reason: unknown): void => {
     unhandled.push(reason)
   }
@@ -98,6 +99,7 @@ void describe('the store fails: the quickstart answers 503 and recovers', () => 
     store = await createRedisStore(`redis://127.0.0.1:${port}`, { prefix: 'quickstart:' })
     // An application listens to its client's errors (ioredis prints unheard ones).
     store.client.on('error', (error: Error) => clientErrors.push(error))
+    store.client.on('close', () => (connectionsLost += 1))
     app = await buildApp({ secretKey: SECRET, store })
     // A route that needs no store: the process must keep serving it throughout.
     app.get('/health', async () => {
@@ -236,10 +238,12 @@ void describe('the store fails: the quickstart answers 503 and recovers', () => 
     await expectRecovered()
   })
 
-  void test('nothing was left unhandled, and the client reported its errors', async () => {
+  void test('nothing was left unhandled while the client lost its connection', async () => {
     // Let late replies and reconnection events settle before looking.
     await sleep(100)
     assert.deepEqual(unhandled, [])
-    assert.ok(clientErrors.length > 0, 'the client saw the outage')
+    // Whether ioredis also emits 'error' depends on when the kill lands in its reconnect loop
+    // (any it emits goes to the listener above); losing the connection is certain.
+    assert.ok(connectionsLost > 0, 'the client saw the outage')
   })
 })
