@@ -73,22 +73,35 @@ export interface CreateTokenOptions {
 
 /** Options of {@link AuthX.createTokenPair}. */
 export interface CreateTokenPairOptions {
+  /** Mark the access token fresh (straight from a credential login). */
   fresh?: boolean | undefined
+  /** Access-token lifetime. @defaultValue `accessTokenExpires` */
   accessExpiresIn?: Duration | Date | null | undefined
+  /** Refresh-token lifetime. @defaultValue `refreshTokenExpires` */
   refreshExpiresIn?: Duration | Date | null | undefined
+  /** Custom claims of both tokens. */
   data?: CustomClaims | undefined
+  /** `aud` of both tokens. @defaultValue `encodeAudience` */
   audience?: string | string[] | undefined
+  /** `scopes` of the access token. */
   accessScopes?: readonly string[] | undefined
+  /** `scopes` of the refresh token (the most a refresh can grant later). */
   refreshScopes?: readonly string[] | undefined
+  /** Extra JOSE header members of both tokens. */
   headers?: Record<string, unknown> | undefined
+  /** Session both tokens belong to (`sid`). */
   sessionId?: string | undefined
+  /** Refresh family both tokens join (`fam`); a new one under rotation when not given. */
   familyId?: string | undefined
 }
 
 /** The JSON a login or refresh route returns. */
 export interface TokenPair {
+  /** The new access token. */
   access_token: string
+  /** The refresh token (a new one under rotation). */
   refresh_token: string
+  /** Always `bearer`, as OAuth 2.0 token responses say. */
   token_type: 'bearer'
 }
 
