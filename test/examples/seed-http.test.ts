@@ -6,10 +6,10 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../helpers/processes.ts'
 
 /** The repository root: entries are resolved from it, whatever the working directory. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -24,21 +24,6 @@ const ENTRIES = [
   'examples/quickstart-hono/main.ts',
   'examples/fetch/main.ts',
 ].filter((entry) => existsSync(join(ROOT, entry)))
-
-/** A TCP port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port)
-        else reject(new Error('no port'))
-      })
-    })
-  })
-}
 
 /** Starts a quickstart and resolves once it prints that it listens. */
 async function start(entry: string, port: number): Promise<ChildProcess> {

@@ -9,17 +9,15 @@
  * 1 s by default), generous enough for a loaded machine: it is not a performance threshold.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { once } from 'node:events'
-import { connect, createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../examples/quickstart-fastify/app.ts'
 import { createRedisStore } from '../../src/stores/redis.ts'
 import type { RedisStore } from '../../src/stores/redis.ts'
+import { freePort, startRedis, stopRedis } from '../helpers/processes.ts'
 
 const SECRET = randomBytes(32).toString('hex')
 /** Liveness bound for one request while Redis is down (the store's timeout is 1 s). */
@@ -29,53 +27,6 @@ const RECOVERY_WITHIN_MS = 20_000
 const UNAVAILABLE = {
   detail: 'Authentication store unavailable',
   error_type: 'StoreUnavailableError',
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  assert.ok(address !== null && typeof address === 'object')
-  server.close()
-  await once(server, 'close')
-  return address.port
-}
-
-async function accepts(port: number): Promise<boolean> {
-  const socket = connect(port, '127.0.0.1')
-  try {
-    await once(socket, 'connect')
-    return true
-  } catch {
-    return false
-  } finally {
-    socket.destroy()
-  }
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  )
-  const deadline = Date.now() + 10_000
-  while (!(await accepts(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL')
-      throw new Error(`redis-server did not start on port ${port}`)
-    }
-    await sleep(20)
-  }
-  return child
-}
-
-async function stopRedis(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
-  const exited = once(child, 'exit')
-  child.kill('SIGKILL')
-  await exited
 }
 
 void describe('the store fails: the quickstart answers 503 and recovers', () => {

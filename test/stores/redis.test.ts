@@ -4,11 +4,9 @@
  * restarts.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
-import { createServer, connect } from 'node:net'
+import { createServer } from 'node:net'
 import type { Server } from 'node:net'
 import { after, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -16,6 +14,7 @@ import { Redis } from 'ioredis'
 import { RedisStore, createRedisStore, recommendedRedisOptions } from '../../src/stores/redis.ts'
 import type { Store } from '../../src/stores/types.ts'
 import { runStoreContract } from './store-contract.ts'
+import { freePort, startRedis, stopRedis } from '../helpers/processes.ts'
 
 const RUN_PREFIX = `authx-test:${randomUUID()}:`
 const client = new Redis(6379, '127.0.0.1', { ...recommendedRedisOptions(), lazyConnect: true })
@@ -245,50 +244,4 @@ function portOf(server: Server): number {
   const address = server.address()
   assert.ok(address !== null && typeof address === 'object')
   return address.port
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = portOf(server)
-  server.close()
-  await once(server, 'close')
-  return port
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  )
-  const deadline = Date.now() + 10_000
-  while (!(await accepts(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL')
-      throw new Error(`redis-server did not start on port ${port}`)
-    }
-    await sleep(20)
-  }
-  return child
-}
-
-async function stopRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = once(child, 'exit')
-  child.kill('SIGKILL')
-  await exited
-}
-
-async function accepts(port: number): Promise<boolean> {
-  const socket = connect(port, '127.0.0.1')
-  try {
-    await once(socket, 'connect')
-    return true
-  } catch {
-    return false
-  } finally {
-    socket.destroy()
-  }
 }
