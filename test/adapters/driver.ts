@@ -176,3 +176,38 @@ export function payloadBody(payload: {
     extra: { ...payload.extra },
   }
 }
+
+/** The guard members every framework binding has, whatever its guard type `G`. */
+export interface GuardMaker<G> {
+  readonly accessTokenRequired: G
+  readonly refreshTokenRequired: G
+  readonly freshTokenRequired: G
+  readonly currentSubject: G
+  tokenRequired(options: GuardOptions): G
+  scopesRequired(scopes: readonly string[], options?: { all?: boolean }): G
+}
+
+/**
+ * The binding's guard a spec names, or undefined for an unguarded route.
+ *
+ * @param auth - a framework-bound AuthX
+ * @param spec - the route's guard spec
+ */
+export function guardOf<G>(auth: GuardMaker<G>, spec: GuardSpec): G | undefined {
+  switch (spec.kind) {
+    case 'access':
+      return auth.accessTokenRequired
+    case 'refresh':
+      return auth.refreshTokenRequired
+    case 'fresh':
+      return auth.freshTokenRequired
+    case 'subject':
+      return auth.currentSubject
+    case 'none':
+      return undefined
+    case 'token':
+      return auth.tokenRequired(spec.options)
+    case 'scopes':
+      return auth.scopesRequired(spec.scopes, spec.all === undefined ? {} : { all: spec.all })
+  }
+}

@@ -7,13 +7,11 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import type { Request, Response } from 'express'
 import { AuthX } from '../../../src/adapters/express.ts'
-import type { ExpressGuard } from '../../../src/adapters/express.ts'
 import type { AuthXOptions } from '../../../src/index.ts'
-import { handlerOf, payloadBody } from '../driver.ts'
+import { guardOf, handlerOf, payloadBody } from '../driver.ts'
 import type {
   AdapterDriver,
   BuildExtra,
-  GuardSpec,
   HandlerSpec,
   RouteSpec,
   TestApp,
@@ -21,25 +19,6 @@ import type {
   TestResponse,
 } from '../driver.ts'
 import { fetchRequest, testResponse } from './fetch.ts'
-
-function guardOf(auth: AuthX, spec: GuardSpec): ExpressGuard | undefined {
-  switch (spec.kind) {
-    case 'access':
-      return auth.accessTokenRequired
-    case 'refresh':
-      return auth.refreshTokenRequired
-    case 'fresh':
-      return auth.freshTokenRequired
-    case 'subject':
-      return auth.currentSubject
-    case 'none':
-      return undefined
-    case 'token':
-      return auth.tokenRequired(spec.options)
-    case 'scopes':
-      return auth.scopesRequired(spec.scopes, spec.all === undefined ? {} : { all: spec.all })
-  }
-}
 
 async function runHandler(
   auth: AuthX,

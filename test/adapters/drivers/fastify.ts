@@ -3,39 +3,19 @@
  * through `app.inject` (Fastify's full routing, hooks, parsers and serializers, without a socket).
  */
 import Fastify from 'fastify'
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AuthX } from '../../../src/adapters/fastify.ts'
 import type { AuthXOptions } from '../../../src/index.ts'
-import { handlerOf, parseBody, payloadBody } from '../driver.ts'
+import { guardOf, handlerOf, parseBody, payloadBody } from '../driver.ts'
 import type {
   AdapterDriver,
   BuildExtra,
-  GuardSpec,
   HandlerSpec,
   RouteSpec,
   TestApp,
   TestRequest,
   TestResponse,
 } from '../driver.ts'
-
-function guardOf(auth: AuthX, spec: GuardSpec): preHandlerAsyncHookHandler | undefined {
-  switch (spec.kind) {
-    case 'access':
-      return auth.accessTokenRequired
-    case 'refresh':
-      return auth.refreshTokenRequired
-    case 'fresh':
-      return auth.freshTokenRequired
-    case 'subject':
-      return auth.currentSubject
-    case 'none':
-      return undefined
-    case 'token':
-      return auth.tokenRequired(spec.options)
-    case 'scopes':
-      return auth.scopesRequired(spec.scopes, spec.all === undefined ? {} : { all: spec.all })
-  }
-}
 
 async function runHandler(
   auth: AuthX,

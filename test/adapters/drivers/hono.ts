@@ -5,13 +5,11 @@
 import { Hono } from 'hono'
 import type { Context } from 'hono'
 import { AuthX } from '../../../src/adapters/hono.ts'
-import type { HonoGuard } from '../../../src/adapters/hono.ts'
 import type { AuthXOptions } from '../../../src/index.ts'
-import { handlerOf, payloadBody } from '../driver.ts'
+import { guardOf, handlerOf, payloadBody } from '../driver.ts'
 import type {
   AdapterDriver,
   BuildExtra,
-  GuardSpec,
   HandlerSpec,
   RouteSpec,
   TestApp,
@@ -19,25 +17,6 @@ import type {
   TestResponse,
 } from '../driver.ts'
 import { fetchRequest, testResponse } from './fetch.ts'
-
-function guardOf(auth: AuthX, spec: GuardSpec): HonoGuard | undefined {
-  switch (spec.kind) {
-    case 'access':
-      return auth.accessTokenRequired
-    case 'refresh':
-      return auth.refreshTokenRequired
-    case 'fresh':
-      return auth.freshTokenRequired
-    case 'subject':
-      return auth.currentSubject
-    case 'none':
-      return undefined
-    case 'token':
-      return auth.tokenRequired(spec.options)
-    case 'scopes':
-      return auth.scopesRequired(spec.scopes, spec.all === undefined ? {} : { all: spec.all })
-  }
-}
 
 /** The body as a Hono handler reads it: through the request's cache, so a guard's read is kept. */
 async function bodyOf(c: Context): Promise<unknown> {
