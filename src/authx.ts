@@ -459,8 +459,15 @@ export class AuthX {
     options: VerifyOptions = {},
   ): Promise<TokenPayload<Extra>> {
     const payload = this.verifyTokenSync<Extra>(token, options)
-    await this.#checkRevocation(typeof token === 'string' ? token : token.token, payload)
+    // Skipping the await when nothing can be revoked saves a promise and a tick per call.
+    if (this.#revocationConsulted)
+      await this.#checkRevocation(typeof token === 'string' ? token : token.token, payload)
     return payload
+  }
+
+  /** Whether verification must ask the store or the blocklist (and so cannot finish synchronously). */
+  get #revocationConsulted(): boolean {
+    return this.#revocationInUse || this.#blocklist !== undefined
   }
 
   async #checkRevocation(token: string, payload: TokenPayload): Promise<void> {
@@ -574,22 +581,54 @@ export class AuthX {
     request: RequestLike,
     options: GuardOptions = {},
   ): Promise<TokenPayload<Extra>> {
-    const view = await this.#view(request, options.locations)
-    const type = options.type ?? 'access'
-    const found = requireToken(view, this.config, { type, locations: options.locations })
+    const view = isFetchRequest(request) ? await this.#view(request, options.locations) : request
+    const found = requireToken(view, this.config, {
+      type: options.type ?? 'access',
+      locations: options.locations,
+    })
+    const payload = this.#verifyFound<Extra>(view, found, options)
+    if (this.#revocationConsulted) await this.#checkRevocation(found.token, payload)
+    if (options.scopes !== undefined)
+      this.checkScopes(payload, options.scopes, options.allScopes ?? true)
+    return payload
+  }
+
+  /**
+   * {@link AuthX.authenticate} without a promise, for the guards' fast path: the same checks in
+   * the same order, when none of them needs the store or the blocklist.
+   *
+   * @param view - the request
+   * @param options - what the route requires
+   * @returns the verified payload, or undefined when revocation must be consulted (then the
+   *   caller uses `authenticate`)
+   * @throws AuthXError subclasses, exactly as `authenticate` rejects
+   */
+  protected authenticateSync(view: RequestView, options: GuardOptions): TokenPayload | undefined {
+    if (this.#revocationConsulted) return undefined
+    const found = requireToken(view, this.config, {
+      type: options.type ?? 'access',
+      locations: options.locations,
+    })
+    const payload = this.#verifyFound(view, found, options)
+    if (options.scopes !== undefined)
+      this.checkScopes(payload, options.scopes, options.allScopes ?? true)
+    return payload
+  }
+
+  #verifyFound<Extra extends CustomClaims = CustomClaims>(
+    view: RequestView,
+    found: RequestToken,
+    options: GuardOptions,
+  ): TokenPayload<Extra> {
     const { config } = this
     const verifyCsrf =
       options.verifyCsrf ??
       (config.cookieCsrfProtect && (config.csrfMethods as readonly string[]).includes(view.method))
-    const payload = this.verifyTokenSync<Extra>(found, {
+    return this.verifyTokenSync<Extra>(found, {
       verifyType: options.verifyType,
       verifyFresh: options.verifyFresh,
       verifyCsrf,
     })
-    await this.#checkRevocation(found.token, payload)
-    if (options.scopes !== undefined)
-      this.checkScopes(payload, options.scopes, options.allScopes ?? true)
-    return payload
   }
 
   /**

@@ -446,17 +446,14 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
   }
 
   /**
-   * Builds a guard from any authentication function: the building block of the ready guards and
-   * of extensions. The function's payload (and subject) is attached to the request; its AuthX
-   * errors become the JSON contract; any other error goes to `next(err)`. A function that
-   * resolves to `undefined` (a rate limit, a check) lets the request through and attaches nothing.
-   *
-   * @param run - authenticates the request view; returns the payload, or payload and subject
-   * @param options - the locations `run` searches, so the guard knows whether to read the body
+   * Express's guard: a middleware that reads the body first when its locations need it. Any
+   * error that is not an AuthX error goes to `next(err)`. On the `tryNow` path nothing is awaited,
+   * so `next()` runs in the same tick.
    */
-  override guardFrom(
+  protected buildGuard(
     run: (view: RequestView) => Promise<GuardResult | undefined>,
-    options: GuardBodyOptions = {},
+    options: GuardBodyOptions,
+    tryNow: ((view: RequestView) => TokenPayload | undefined) | undefined,
   ): ExpressGuard {
     const locations = options.locations
     const { config } = this
@@ -473,7 +470,8 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
       let result: GuardResult | undefined
       try {
         if (mayReadBody) await this.#readBodyIfNeeded(req, locations)
-        result = await run(new ExpressRequestView(req))
+        const view = new ExpressRequestView(req)
+        result = tryNow?.(view) ?? (await run(view))
       } catch (error) {
         if (isAuthXError(error)) this.#send(res, error)
         else next(error)

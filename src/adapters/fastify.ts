@@ -20,9 +20,10 @@ import type {
   FastifyReply,
   FastifyRequest,
   FastifySchema,
+  HookHandlerDoneFunction,
 } from 'fastify'
 import { BoundAuthX } from '../internal/bound-authx.ts'
-import type { GuardResult } from '../internal/bound-authx.ts'
+import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
 import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions } from '../config.ts'
 import { isRefreshableStatus } from '../features/implicit-refresh.ts'
@@ -37,8 +38,15 @@ import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 
 export * from '../index.ts'
 
-/** A Fastify `preHandler` guard. */
-export type FastifyGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+/**
+ * A Fastify hook guard, for `preHandler` or `onRequest`. It either calls `done` (or answers the
+ * request) synchronously, or returns a promise and leaves `done` alone, as Fastify's hooks allow.
+ */
+export type FastifyGuard = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+) => Promise<void> | undefined
 
 const PAYLOAD = Symbol('authx.payload')
 const REFRESHED = Symbol('authx.refreshed')
@@ -99,6 +107,18 @@ class FastifyRequestView implements RequestView {
   form(): unknown {
     // Only a form body is a form: a JSON body's `csrf_token` must not stand in for the header.
     return isFormContentType(this.header('content-type')) ? this.#request.body : undefined
+  }
+}
+
+/** Puts a guard's result on the request, for `auth.payload(request)` and `auth.subject(request)`. */
+function attach(request: FastifyRequest, result: GuardResult | undefined): void {
+  if (result === undefined) return
+  const target = request as AuthXRequest
+  // instanceof, not `'payload' in result`: custom claims also appear on a payload.
+  if (result instanceof TokenPayloadImpl) target[PAYLOAD] = result
+  else {
+    target[PAYLOAD] = result.payload
+    target[SUBJECT] = result.subject
   }
 }
 
@@ -176,29 +196,41 @@ export class AuthX extends BoundAuthX<FastifyReply, FastifyGuard> {
   }
 
   /**
-   * Builds a guard from any authentication function: the building block of the ready guards and
-   * of extensions such as `AuthManager`. The function's payload (and subject) is attached to the
-   * request; its AuthX errors become the JSON contract.
-   *
-   * @param run - authenticates the request view; returns the payload, or payload and subject
+   * Fastify's guard: a `preHandler` (or `onRequest`) hook. With `tryNow` it finishes in the
+   * callback style when the request can be decided synchronously (no promise, no extra tick);
+   * otherwise it returns the promise of `run` and Fastify waits for it.
    */
-  override guardFrom(run: (view: RequestView) => Promise<GuardResult | undefined>): FastifyGuard {
-    const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  protected buildGuard(
+    run: (view: RequestView) => Promise<GuardResult | undefined>,
+    _options: GuardBodyOptions,
+    tryNow: ((view: RequestView) => TokenPayload | undefined) | undefined,
+  ): FastifyGuard {
+    const refuse = (reply: FastifyReply, error: unknown): FastifyReply => {
+      if (!isAuthXError(error)) throw error
+      const { status, headers, body } = this.renderError(error)
+      return reply.code(status).headers(headers).send(body)
+    }
+    const slow = async (request: FastifyRequest, reply: FastifyReply, view: RequestView) => {
       try {
-        const result = await run(new FastifyRequestView(request))
-        const target = request as AuthXRequest
-        // instanceof, not `'payload' in result`: custom claims also appear on a payload.
-        if (result === undefined) return
-        if (result instanceof TokenPayloadImpl) target[PAYLOAD] = result
-        else {
-          target[PAYLOAD] = result.payload
-          target[SUBJECT] = result.subject
-        }
+        attach(request, await run(view))
       } catch (error) {
-        if (!isAuthXError(error)) throw error
-        const { status, headers, body } = this.renderError(error)
-        await reply.code(status).headers(headers).send(body)
+        await refuse(reply, error)
       }
+    }
+    const guard: FastifyGuard = (request, reply, done) => {
+      const view = new FastifyRequestView(request)
+      if (tryNow === undefined) return slow(request, reply, view)
+      let payload: TokenPayload | undefined
+      try {
+        payload = tryNow(view)
+      } catch (error) {
+        // Answered here; `done` is not called, so the route handler never runs.
+        void refuse(reply, error)
+        return
+      }
+      if (payload === undefined) return slow(request, reply, view)
+      attach(request, payload)
+      done()
     }
     Object.defineProperty(guard, 'name', { value: 'authxGuard' })
     return guard

@@ -218,17 +218,14 @@ export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
   }
 
   /**
-   * Builds a guard from any authentication function: the building block of the ready guards and
-   * of extensions. The function's payload (and subject) goes into the context variables; its
-   * AuthX errors become the JSON contract; other errors propagate to `app.onError`. A function
-   * that resolves to `undefined` (a rate limit, a check) lets the request through.
-   *
-   * @param run - authenticates the request view; returns the payload, or payload and subject
-   * @param options - the locations `run` searches, so the guard knows whether to read the body
+   * Hono's guard: a middleware that reads the body first when its locations need it; the payload
+   * (and subject) go into the context variables, errors that are not AuthX errors propagate to
+   * `app.onError`. On the `tryNow` path the only await is `next()`.
    */
-  override guardFrom(
+  protected buildGuard(
     run: (view: RequestView) => Promise<GuardResult | undefined>,
-    options: GuardBodyOptions = {},
+    options: GuardBodyOptions,
+    tryNow: ((view: RequestView) => TokenPayload | undefined) | undefined,
   ): HonoGuard {
     const { config } = this
     const locations = options.locations ?? config.tokenLocation
@@ -247,7 +244,8 @@ export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
             wantForm && csrfMethods.includes(c.req.method) && isFormContentType(contentType)
           if (json || form) body = await readBody(c, json)
         }
-        result = await run(new HonoRequestView(c, body))
+        const view = new HonoRequestView(c, body)
+        result = tryNow?.(view) ?? (await run(view))
       } catch (error) {
         if (error instanceof BodyTooLarge) return c.text('Payload Too Large', 413)
         if (isAuthXError(error)) return this.#respond(c, error)

@@ -34,25 +34,45 @@ export abstract class BoundAuthX<Reply extends object, Guard extends object> ext
 
   /**
    * Builds a guard from any authentication function: the building block of the ready guards and
-   * of extensions such as `AuthManager`. A function resolving to `undefined` (a rate limit, a
-   * check) lets the request through and attaches nothing.
+   * of extensions such as `AuthManager`. The function's payload (and subject) is attached to the
+   * request; its AuthX errors are answered with the JSON contract, other errors go to the
+   * framework's error handling. A function resolving to `undefined` (a rate limit, a check) lets
+   * the request through and attaches nothing.
    *
    * @param run - authenticates the request view; returns the payload, or payload and subject
    * @param options - the locations `run` searches, so the guard knows whether to read the body
    */
-  abstract guardFrom(
+  guardFrom(
     run: (view: RequestView) => Promise<GuardResult | undefined>,
-    options?: GuardBodyOptions,
+    options: GuardBodyOptions = {},
+  ): Guard {
+    return this.buildGuard(run, options, undefined)
+  }
+
+  /**
+   * The framework's guard around `run`.
+   *
+   * @param run - the authentication, as given to `guardFrom`
+   * @param options - the locations `run` searches
+   * @param tryNow - the same authentication without a promise, or undefined when there is none;
+   *   it returns undefined when it cannot finish synchronously, and the guard then awaits `run`
+   */
+  protected abstract buildGuard(
+    run: (view: RequestView) => Promise<GuardResult | undefined>,
+    options: GuardBodyOptions,
+    tryNow: ((view: RequestView) => TokenPayload | undefined) | undefined,
   ): Guard
 
   /** A ready-made guard: the pipeline with `options`, remembered for OpenAPI. */
   protected readyGuard(options: GuardOptions, loadSubject: boolean): Guard {
-    const guard = this.guardFrom(
+    const guard = this.buildGuard(
       async (view) => {
         const payload = await this.authenticate(view, options)
         return loadSubject ? { payload, subject: await this.getSubject(payload) } : payload
       },
       { locations: options.locations },
+      // Most routes are stateless and need no subject: they are answered without a promise.
+      loadSubject ? undefined : (view) => this.authenticateSync(view, options),
     )
     this.guardOptions.set(guard, options)
     return guard

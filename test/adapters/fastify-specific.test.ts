@@ -142,3 +142,97 @@ void describe('Fastify specifics', () => {
     await app.close()
   })
 })
+
+void describe('Fastify guards answer without a promise when they can, and await when they must', () => {
+  // A stateless guard finishes in the callback style; a blocklist makes it await. Both must
+  // behave the same wherever Fastify accepts a hook.
+  const modes = [
+    { name: 'stateless (synchronous)', blocklist: false },
+    { name: 'with a blocklist (awaited)', blocklist: true },
+  ]
+  for (const mode of modes) {
+    void test(`${mode.name}: as onRequest, as preHandler after another hook, and with a subject`, async () => {
+      const app = Fastify()
+      const auth = new AuthX(baseOptions())
+      if (mode.blocklist) auth.setTokenBlocklist(async () => false)
+      auth.setSubjectGetter(async (sub) => ({ name: sub }))
+      const runs: string[] = []
+      app.get('/on-request', { onRequest: auth.accessTokenRequired }, async (request) => {
+        runs.push('on-request')
+        return { sub: auth.payload(request).sub }
+      })
+      const before = (_request: unknown, _reply: unknown, done: () => void) => done()
+      app.get(
+        '/chain',
+        { preHandler: [before, auth.accessTokenRequired, auth.scopesRequired(['read'])] },
+        async (request) => {
+          runs.push('chain')
+          return { sub: auth.payload(request).sub }
+        },
+      )
+      app.get('/subject', { preHandler: auth.currentSubject }, async (request) => {
+        runs.push('subject')
+        return auth.subject(request)
+      })
+      const token = auth.createAccessToken('alice', { scopes: ['read'] })
+      const headers = { authorization: `Bearer ${token}` }
+      for (const url of ['/on-request', '/chain']) {
+        const ok = await app.inject({ method: 'GET', url, headers })
+        assert.equal(ok.statusCode, 200, url)
+        assert.deepEqual(ok.json(), { sub: 'alice' })
+      }
+      const subject = await app.inject({ method: 'GET', url: '/subject', headers })
+      assert.deepEqual(subject.json(), { name: 'alice' })
+      assert.deepEqual(runs, ['on-request', 'chain', 'subject'])
+
+      const unscoped = auth.createAccessToken('bob')
+      const refused = await app.inject({
+        method: 'GET',
+        url: '/chain',
+        headers: { authorization: `Bearer ${unscoped}` },
+      })
+      assert.equal(refused.statusCode, 403)
+      assert.equal(refused.json<{ error_type: string }>().error_type, 'InsufficientScopeError')
+      for (const url of ['/on-request', '/chain', '/subject']) {
+        const res = await app.inject({ method: 'GET', url, headers: { authorization: 'Bearer x' } })
+        assert.equal(res.statusCode, 401, url)
+        assert.deepEqual(res.json(), { detail: 'Invalid Token', error_type: 'JWTDecodeError' })
+      }
+      assert.deepEqual(runs, ['on-request', 'chain', 'subject'], 'no handler ran on a refusal')
+      await app.close()
+    })
+
+    void test(`${mode.name}: an error that is not an AuthX error reaches Fastify's error handler`, async () => {
+      let failing = false
+      const auth = new AuthX(
+        baseOptions({
+          clock: () => {
+            if (failing) throw new Error('clock broke')
+            return Math.floor(Date.now() / 1000)
+          },
+        }),
+      )
+      if (mode.blocklist) auth.setTokenBlocklist(() => false)
+      const token = auth.createAccessToken('alice')
+      failing = true
+      const app = Fastify()
+      app.setErrorHandler((error, _request, reply) =>
+        reply.code(500).send({ handled: (error as Error).message }),
+      )
+      let runs = 0
+      app.get('/p', { preHandler: auth.accessTokenRequired }, async () => {
+        runs += 1
+        return 'ran'
+      })
+      const res = await app.inject({
+        method: 'GET',
+        url: '/p',
+        headers: { authorization: `Bearer ${token}` },
+      })
+      assert.equal(res.statusCode, 500)
+      assert.deepEqual(res.json(), { handled: 'clock broke' })
+      assert.equal(runs, 0)
+      await app.close()
+    })
+  }
+})
