@@ -360,8 +360,10 @@ function ratiosOf(samples: Map<string, number[]>): RatioResult[] {
   const ours = ids.filter((id) => id.startsWith('authx'))
   const theirs = ids.filter((id) => !id.startsWith('authx'))
   const ratios: RatioResult[] = []
-  for (const a of ours) {
-    for (const b of theirs)
+  // The bare limit against each peer as well: the ceiling of any verifier against that peer.
+  const firsts = samples.has('bare') ? [...ours, 'bare'] : ours
+  for (const a of firsts) {
+    for (const b of theirs.filter((id) => id !== a))
       ratios.push({ a, b, ratio: pairedRatio(samples.get(a) ?? [], samples.get(b) ?? []) })
   }
   return ratios

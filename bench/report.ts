@@ -153,15 +153,22 @@ export function renderReport(result: BenchResult): string {
   out.push('')
   out.push('### Targets (DESIGN.md section 8)', '')
   out.push(
-    '| target | measured (median of paired ratios) | min–max | threshold | met |',
-    '| --- | ---: | ---: | ---: | :---: |',
+    '| target | measured (median of paired ratios) | min–max | threshold | bare limit / peer | met |',
+    '| --- | ---: | ---: | ---: | ---: | :---: |',
   )
   for (const t of result.targets) {
     const met = t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'
+    const ceiling = t.ceiling === undefined ? '' : formatRatio(t.ceiling)
     out.push(
-      `| ${t.target} | ${formatRatio(t.measured)} | ${formatRatio(t.min)}–${formatRatio(t.max)} | ${t.threshold} | ${met} |`,
+      `| ${t.target} | ${formatRatio(t.measured)} | ${formatRatio(t.min)}–${formatRatio(t.max)} | ${t.threshold} | ${ceiling} | ${met} |`,
     )
   }
+  out.push(
+    '',
+    'The "bare limit / peer" column is the bare check against the same peer in the same run: a',
+    'verifier that does at least the bare check cannot beat the peer by more than that, so a',
+    'threshold above it cannot be met on this machine.',
+  )
   out.push('')
   out.push('### Summary', '')
   out.push(...summaryTable(result), '')
