@@ -297,8 +297,10 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
         for (const a of present.filter((v) => v.startsWith('authx'))) {
           for (const b of present.filter((v) => !v.startsWith('authx'))) ratios.push(ratio(a, b))
         }
-        // The bare-HMAC route against the peer: the ceiling of any guard against that peer.
-        if (present.includes('peer') && present.includes('bare')) ratios.push(ratio('bare', 'peer'))
+        // The bare-HMAC route against the peer is the ceiling of any guard that verifies a
+        // signature; the open route against the peer, the ceiling of any guard at all.
+        for (const limit of ['bare', 'open'] as const)
+          if (present.includes('peer') && present.includes(limit)) ratios.push(ratio(limit, 'peer'))
         frameworks.push({ framework, variants, skipped, ratios })
         log(
           `  ${framework}: ${variants.map((v) => `${v.variant} ${formatRate(v.rps.median)} req/s, ${formatRate(v.reqPerCpuSecond.median)} req/CPU-s (p99 ${v.p99.median} ms)`).join(', ')}`,
