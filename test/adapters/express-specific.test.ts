@@ -134,6 +134,51 @@ void describe('Express: no failure escapes as an unhandled rejection', () => {
     }
   })
 
+  for (const withBlocklist of [false, true]) {
+    // A stateless guard decides without awaiting; a blocklist makes it await. Same outcome.
+    void test(`an error that is not an AuthX error goes to next(err) (${withBlocklist ? 'awaited' : 'synchronous'} path)`, async () => {
+      let failing = false
+      const auth = new AuthX(
+        options({
+          clock: () => {
+            if (failing) throw new Error('clock broke')
+            return Math.floor(Date.now() / 1000)
+          },
+        }),
+      )
+      if (withBlocklist) auth.setTokenBlocklist(() => false)
+      const token = auth.createAccessToken('alice')
+      failing = true
+      const app = express()
+      let ran = 0
+      const seen: unknown[] = []
+      app.get('/p', auth.accessTokenRequired, (_req, res) => {
+        ran++
+        res.json({})
+      })
+      const onError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+        seen.push(error)
+        res.status(500).json({ detail: 'custom' })
+      }
+      app.use(onError)
+      const server = await serve(app)
+      try {
+        const res = await call(`${server.url}/p`, { headers: bearer(token) })
+        await settle()
+        assert.equal(res.status, 500)
+        assert.deepEqual(res.body, { detail: 'custom' })
+        assert.equal(ran, 0, 'the handler must not run')
+        assert.deepEqual(
+          seen.map((e) => (e as Error).message),
+          ['clock broke'],
+        )
+        assert.deepEqual(rejections, [])
+      } finally {
+        await server.close()
+      }
+    })
+  }
+
   void test('an async subject getter that rejects: the same, through Express default handler', async () => {
     const auth = new AuthX(options())
     auth.setSubjectGetter(() => Promise.reject(new Error('timeout')))

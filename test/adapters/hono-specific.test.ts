@@ -217,6 +217,35 @@ void describe('Hono: error handling', () => {
     assert.deepEqual(await json(other), { mine: 'boom' })
   })
 
+  for (const withBlocklist of [false, true]) {
+    // A stateless guard decides without awaiting its pipeline; a blocklist makes it await.
+    void test(`an error that is not an AuthX error reaches app.onError (${withBlocklist ? 'awaited' : 'synchronous'} path)`, async () => {
+      let failing = false
+      const auth = new AuthX(
+        baseOptions({
+          clock: () => {
+            if (failing) throw new Error('clock broke')
+            return Math.floor(Date.now() / 1000)
+          },
+        }),
+      )
+      if (withBlocklist) auth.setTokenBlocklist(() => false)
+      const token = auth.createAccessToken('alice')
+      failing = true
+      const app = new Hono()
+      app.onError((error, c) => c.json({ mine: error.message }, 500))
+      let ran = 0
+      app.get('/p', auth.accessTokenRequired, (c) => {
+        ran++
+        return c.json({})
+      })
+      const res = await app.request('/p', { headers: bearer(token) })
+      assert.equal(res.status, 500)
+      assert.deepEqual(await json(res), { mine: 'clock broke' })
+      assert.equal(ran, 0)
+    })
+  }
+
   void test("without an earlier onError: Hono's default (HTTPException's response, else 500)", async () => {
     const auth = new AuthX(baseOptions())
     const app = new Hono()
