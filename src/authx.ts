@@ -436,10 +436,13 @@ export class AuthX {
       audience,
       issuer: options.issuer ?? config.decodeIssuer,
       identityClaim: config.identityClaim,
-      allowsNoExpiry: (type) =>
-        (type === 'refresh' ? config.refreshTokenExpires : config.accessTokenExpires) === null,
+      allowsNoExpiry: this.#allowsNoExpiry,
     }
   }
+
+  /** Made once, not per verification: the config it reads is frozen. */
+  readonly #allowsNoExpiry = (type: unknown): boolean =>
+    (type === 'refresh' ? this.config.refreshTokenExpires : this.config.accessTokenExpires) === null
 
   /**
    * Verifies a token and checks that it is not revoked.
