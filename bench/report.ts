@@ -157,7 +157,15 @@ export function renderReport(result: BenchResult): string {
     '| --- | ---: | ---: | ---: | ---: | :---: |',
   )
   for (const t of result.targets) {
-    const met = t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'
+    const unreachable = t.ceiling !== undefined && t.ceiling < t.threshold
+    const met =
+      t.met === null
+        ? 'not measured'
+        : t.met
+          ? 'yes'
+          : unreachable
+            ? '**no**, unreachable'
+            : '**no**'
     const ceiling = t.ceiling === undefined ? '' : formatRatio(t.ceiling)
     out.push(
       `| ${t.target} | ${formatRatio(t.measured)} | ${formatRatio(t.min)}–${formatRatio(t.max)} | ${t.threshold} | ${ceiling} | ${met} |`,
@@ -167,7 +175,7 @@ export function renderReport(result: BenchResult): string {
     '',
     'The "bare limit / peer" column is the bare check against the same peer in the same run: a',
     'verifier that does at least the bare check cannot beat the peer by more than that, so a',
-    'threshold above it cannot be met on this machine.',
+    'threshold above it cannot be met on this machine ("unreachable").',
   )
   out.push('')
   out.push('### Summary', '')

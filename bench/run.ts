@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   if (only.has('micro')) {
     log('micro: sign and verify, ops/s (interleaved medians)')
     const options = full
-      ? { warmupMs: 300, sliceMs: 150, rounds: Number(rounds ?? 21) }
+      ? { warmupMs: 300, sliceMs: 50, rounds: Number(rounds ?? 61) }
       : { warmupMs: 50, sliceMs: 30, rounds: Number(rounds ?? 4) }
     try {
       // stderr of the child (its progress) goes straight to ours.
@@ -180,11 +180,12 @@ async function main(): Promise<void> {
     const options = {
       frameworks,
       connections: 10,
-      // Seven short rounds rather than three long ones: the machine's speed drifts between
-      // rounds, and a median of seven paired ratios is steadier than a median of three.
-      duration: full ? 5 : 3,
+      // Many short rounds rather than a few long ones: the machine's speed drifts by a third
+      // within seconds, so the two sides of a pair must run close together, and many pairs
+      // give a steady median.
+      duration: full ? 2 : 3,
       warmup: full ? 2 : 1,
-      rounds: Number(rounds ?? (full ? 7 : 1)),
+      rounds: Number(rounds ?? (full ? 21 : 1)),
       // The cached route is a full-mode extra: quick mode must stay well under two minutes.
       cacheWired: full && cacheWired(),
     }

@@ -61,7 +61,13 @@ function authxOptions(variant: Variant): Record<string, unknown> {
     : { secretKey: HMAC_SECRET }
 }
 
-async function fastifyServer(variant: Variant): Promise<number> {
+/**
+ * The Fastify app of a variant, ready but not listening (for `app.inject`, in
+ * `bench/profile/inject.ts`).
+ *
+ * @param variant - the route variant
+ */
+export async function fastifyApp(variant: Variant) {
   const { default: Fastify } = await import('fastify')
   const app = Fastify({ logger: false })
   // Every variant uses a synchronous handler that returns its body, so the routes differ only
@@ -134,6 +140,12 @@ async function fastifyServer(variant: Variant): Promise<number> {
       break
     }
   }
+  await app.ready()
+  return app
+}
+
+async function fastifyServer(variant: Variant): Promise<number> {
+  const app = await fastifyApp(variant)
   await app.listen({ host: '127.0.0.1', port: 0 })
   return (app.server.address() as AddressInfo).port
 }

@@ -92,6 +92,11 @@ export function evaluateTargets(
       0.85,
     ),
     check(
+      'HS256 await verifyToken / awaited bare limit',
+      microRatio(micro, 'verify:HS256', 'authx.async', 'bare.await'),
+      0.85,
+    ),
+    check(
       'HS256 await verifyToken / fast-jwt (uncached)',
       microRatio(micro, 'verify:HS256', 'authx.async', 'fast-jwt'),
       1.3,
