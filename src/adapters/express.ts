@@ -39,7 +39,6 @@ import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
 import type { GetTokenOptions, GuardOptions, RequestLike } from '../authx.ts'
 import type { AuthXOptions, TokenLocation } from '../config.ts'
 import { isRefreshableStatus } from '../features/implicit-refresh.ts'
-import type { RateLimitOptions } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
@@ -495,30 +494,6 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
     }
     Object.defineProperty(guard, 'name', { value: 'authxGuard' })
     return guard
-  }
-
-  /**
-   * A guard that counts requests per key (route and client address by default, the address as
-   * `req.ip` gives it under the app's `trust proxy` setting) and answers 429
-   * `RateLimitExceededError` past `max` per `window`.
-   *
-   * @param options - `max`, `window`, optional `key(view)`
-   * @throws TypeError at construction for invalid options
-   *
-   * @example Five login attempts a minute per client
-   * ```ts
-   * app.post('/login', auth.rateLimited({ max: 5, window: '1m' }), login)
-   * ```
-   */
-  rateLimited(options: RateLimitOptions): ExpressGuard {
-    const limit = this.rateLimit(options)
-    return this.guardFrom(
-      async (view) => {
-        await this.enforceRateLimit(view, limit)
-        return undefined
-      },
-      { locations: [] },
-    )
   }
 
   /**

@@ -28,7 +28,6 @@ import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions } from '../config.ts'
 import { isRefreshableStatus } from '../features/implicit-refresh.ts'
 import type { SecurityRequirement } from '../features/openapi.ts'
-import type { RateLimitOptions } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
 import { isFormContentType, parseCookieHeader } from '../request/view.ts'
@@ -234,27 +233,6 @@ export class AuthX extends BoundAuthX<FastifyReply, FastifyGuard> {
     }
     Object.defineProperty(guard, 'name', { value: 'authxGuard' })
     return guard
-  }
-
-  /**
-   * A guard that counts requests per key (route and client address by default) and answers 429
-   * `RateLimitExceededError` past `max` per `window`. Combine it with other guards in
-   * `preHandler: [auth.rateLimited(...), ...]`.
-   *
-   * @param options - `max`, `window`, optional `key(view)`
-   * @throws TypeError at construction for invalid options
-   *
-   * @example Five login attempts a minute per client
-   * ```ts
-   * app.post('/login', { preHandler: auth.rateLimited({ max: 5, window: '1m' }) }, login)
-   * ```
-   */
-  rateLimited(options: RateLimitOptions): FastifyGuard {
-    const limit = this.rateLimit(options)
-    return this.guardFrom(async (view) => {
-      await this.enforceRateLimit(view, limit)
-      return undefined
-    })
   }
 
   /**

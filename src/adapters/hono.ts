@@ -25,7 +25,6 @@ import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
 import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions } from '../config.ts'
 import { isRefreshableStatus } from '../features/implicit-refresh.ts'
-import type { RateLimitOptions } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
@@ -261,30 +260,6 @@ export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
     }
     Object.defineProperty(guard, 'name', { value: 'authxGuard' })
     return guard
-  }
-
-  /**
-   * A guard that counts requests per key (route and client address by default) and answers 429
-   * `RateLimitExceededError` past `max` per `window`. The address is known on @hono/node-server;
-   * elsewhere pass a `key` (from a trusted header of your platform, for example).
-   *
-   * @param options - `max`, `window`, optional `key(view)`
-   * @throws TypeError at construction for invalid options
-   *
-   * @example Five login attempts a minute per client
-   * ```ts
-   * app.post('/login', auth.rateLimited({ max: 5, window: '1m' }), login)
-   * ```
-   */
-  rateLimited(options: RateLimitOptions): HonoGuard {
-    const limit = this.rateLimit(options)
-    return this.guardFrom(
-      async (view) => {
-        await this.enforceRateLimit(view, limit)
-        return undefined
-      },
-      { locations: [] },
-    )
   }
 
   #respond(c: AnyContext, error: AuthXError): Response {

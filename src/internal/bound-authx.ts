@@ -7,6 +7,7 @@ import { AuthX as CoreAuthX } from '../authx.ts'
 import type { GuardOptions } from '../authx.ts'
 import type { TokenLocation } from '../config.ts'
 import type { SecurityRequirement } from '../features/openapi.ts'
+import type { RateLimitOptions } from '../features/rate-limit.ts'
 import type { SetCookie } from '../request/cookies.ts'
 import type { RequestView } from '../request/view.ts'
 import type { TokenPayload } from '../token/payload.ts'
@@ -76,6 +77,34 @@ export abstract class BoundAuthX<Reply extends object, Guard extends object> ext
     )
     this.guardOptions.set(guard, options)
     return guard
+  }
+
+  /**
+   * A guard that counts requests per key and answers 429 `RateLimitExceededError`, with the real
+   * `Retry-After`, past `max` per `window`. The default key is the route and the client address
+   * as the framework knows it: `request.ip` on Fastify, `req.ip` on Express (under the app's
+   * `trust proxy` setting), the socket address on @hono/node-server; elsewhere pass a `key` (from
+   * a trusted header of your platform, for example). Put it before the other guards of a route.
+   *
+   * @param options - `max`, `window`, optional `key(view)`
+   * @throws TypeError at construction for invalid options
+   *
+   * @example Five login attempts a minute per client (Express and Hono; on Fastify, as a
+   * `preHandler`)
+   * ```ts
+   * app.post('/login', auth.rateLimited({ max: 5, window: '1m' }), login)
+   * ```
+   */
+  rateLimited(options: RateLimitOptions): Guard {
+    const limit = this.rateLimit(options)
+    return this.guardFrom(
+      async (view) => {
+        await this.enforceRateLimit(view, limit)
+        return undefined
+      },
+      // A rate limit never reads a token, so no guard reads the body for it.
+      { locations: [] },
+    )
   }
 
   /**
