@@ -585,12 +585,8 @@ export class AuthX {
     options: GuardOptions = {},
   ): Promise<TokenPayload<Extra>> {
     const view = isFetchRequest(request) ? await this.#view(request, options.locations) : request
-    const found = requireToken(view, this.config, {
-      type: options.type ?? 'access',
-      locations: options.locations,
-    })
-    const payload = this.#verifyFound<Extra>(view, found, options)
-    if (this.#revocationConsulted) await this.#checkRevocation(found.token, payload)
+    const { token, payload } = this.#verifyRequest<Extra>(view, options)
+    if (this.#revocationConsulted) await this.#checkRevocation(token, payload)
     if (options.scopes !== undefined)
       this.checkScopes(payload, options.scopes, options.allScopes ?? true)
     return payload
@@ -608,30 +604,31 @@ export class AuthX {
    */
   protected authenticateSync(view: RequestView, options: GuardOptions): TokenPayload | undefined {
     if (this.#revocationConsulted) return undefined
-    const found = requireToken(view, this.config, {
-      type: options.type ?? 'access',
-      locations: options.locations,
-    })
-    const payload = this.#verifyFound(view, found, options)
+    const { payload } = this.#verifyRequest(view, options)
     if (options.scopes !== undefined)
       this.checkScopes(payload, options.scopes, options.allScopes ?? true)
     return payload
   }
 
-  #verifyFound<Extra extends CustomClaims = CustomClaims>(
+  /** Extraction and verification of a request's token: what both pipelines share. */
+  #verifyRequest<Extra extends CustomClaims = CustomClaims>(
     view: RequestView,
-    found: RequestToken,
     options: GuardOptions,
-  ): TokenPayload<Extra> {
+  ): { token: string; payload: TokenPayload<Extra> } {
     const { config } = this
+    const found = requireToken(view, config, {
+      type: options.type ?? 'access',
+      locations: options.locations,
+    })
     const verifyCsrf =
       options.verifyCsrf ??
       (config.cookieCsrfProtect && (config.csrfMethods as readonly string[]).includes(view.method))
-    return this.verifyTokenSync<Extra>(found, {
+    const payload = this.verifyTokenSync<Extra>(found, {
       verifyType: options.verifyType,
       verifyFresh: options.verifyFresh,
       verifyCsrf,
     })
+    return { token: found.token, payload }
   }
 
   /**
