@@ -8,20 +8,16 @@
  */
 import { constants, createHmac, createSecretKey, sign, verify } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { createSigner, createVerifier } from 'fast-jwt'
 import { SignJWT, importPKCS8, importSPKI, jwtVerify } from 'jose'
 import jsonwebtoken from 'jsonwebtoken'
 import type { Algorithm as JWTAlgorithm } from 'jsonwebtoken'
-import type { JSONObject } from '../src/token/jws.ts'
-import { JWSVerifier, TokenPayloadImpl, VerifiedTokenCache, validateClaims } from './lib/library.ts'
 import {
   BENCH_ALGORITHMS,
   SUBJECT,
   accessClaims,
   createAuthX,
   createKeyMaterial,
-  repoPath,
 } from './lib/fixtures.ts'
 import type { BenchAlgorithm, KeyMaterial } from './lib/fixtures.ts'
 import { measureInterleaved } from './lib/measure.ts'
@@ -64,12 +60,8 @@ export interface MicroGroup {
 /** The whole micro result. */
 export interface MicroResult {
   readonly options: MeasureOptions
-  /** Whether `verifiedTokenCache` is an AuthX option in this tree (else the class is composed here). */
-  readonly cacheWired: boolean
   readonly groups: readonly MicroGroup[]
 }
-
-const CACHE_WIRED = /\bverifiedTokenCache\b/.test(readFileSync(repoPath('src/config.ts'), 'utf8'))
 
 /** Checks a verifier's answer once before it is measured. */
 function expectSubject(value: unknown): void {
@@ -193,36 +185,6 @@ async function buildGroups(keys: KeyMaterial): Promise<{
   const bare = bareVerifier(keys)
   const bareSign = bareSigner(keys)
 
-  // The cache class composed the way the core would use it: a hit skips the signature and the
-  // decode, claims are re-validated, and a TokenPayload is built as on the uncached path.
-  const cache = new VerifiedTokenCache()
-  const { config } = auth
-  const verifier = new JWSVerifier(
-    config.verifyKeys,
-    config.decodeAlgorithms,
-    config.maxTokenLength,
-  )
-  const rules = (now: number) => ({
-    now,
-    leeway: config.decodeLeeway,
-    audience: config.decodeAudience,
-    issuer: config.decodeIssuer,
-    identityClaim: config.identityClaim,
-    allowsNoExpiry: () => false,
-  })
-  const composedCache = (): unknown => {
-    const now = config.clock()
-    let claims = cache.get(token, now) as JSONObject | undefined
-    if (claims === undefined) {
-      claims = verifier.verify(token).payload
-      validateClaims(claims, rules(now))
-      cache.set(token, claims, claims.exp as number)
-    } else validateClaims(claims, rules(now))
-    const payload = new TokenPayloadImpl(claims, config.identityClaim, config.clock)
-    if (payload.type !== 'access') throw new Error('type')
-    return payload
-  }
-
   const verify: Contender[] = [
     {
       id: 'authx.sync',
@@ -237,30 +199,21 @@ async function buildGroups(keys: KeyMaterial): Promise<{
       run: () => auth.verifyToken(token),
     },
   ]
-  if (CACHE_WIRED) {
-    const cached = createAuthX(keys, { verifiedTokenCache: true })
-    verify.push(
-      {
-        id: 'authx.sync.cached',
-        label: 'authx-ts verifyTokenSync (verifiedTokenCache)',
-        async: false,
-        run: () => cached.verifyTokenSync(token),
-      },
-      {
-        id: 'authx.async.cached',
-        label: 'authx-ts await verifyToken (verifiedTokenCache)',
-        async: true,
-        run: () => cached.verifyToken(token),
-      },
-    )
-  } else {
-    verify.push({
-      id: 'authx.cache.composed',
-      label: 'authx-ts + VerifiedTokenCache (composed in bench)',
+  const cached = createAuthX(keys, { verifiedTokenCache: true })
+  verify.push(
+    {
+      id: 'authx.sync.cached',
+      label: 'authx-ts verifyTokenSync (verifiedTokenCache)',
       async: false,
-      run: composedCache,
-    })
-  }
+      run: () => cached.verifyTokenSync(token),
+    },
+    {
+      id: 'authx.async.cached',
+      label: 'authx-ts await verifyToken (verifiedTokenCache)',
+      async: true,
+      run: () => cached.verifyToken(token),
+    },
+  )
   verify.push({ id: 'bare', label: 'bare node:crypto', async: false, run: () => bare(token) })
   // The bare check behind the same promise hop as `await verifyToken`: what the hop costs.
   if (alg === 'HS256')
@@ -418,7 +371,7 @@ export async function runMicro(
       )
     }
   }
-  return { options, cacheWired: CACHE_WIRED, groups }
+  return { options, groups }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

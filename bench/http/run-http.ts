@@ -22,8 +22,8 @@ export interface HttpOptions {
   /** Seconds of warm-up load per server. */
   readonly warmup: number
   readonly rounds: number
-  /** Whether the verified-token cache option exists (adds the `authx-cached` variant). */
-  readonly cacheWired: boolean
+  /** Whether to add the `authx-cached` variant (`verifiedTokenCache` on). */
+  readonly withCache: boolean
   /** Variants to run instead of the default set (experiments). */
   readonly variants?: readonly Variant[] | undefined
 }
@@ -236,7 +236,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
         'open',
         'bare',
         'authx',
-        ...(options.cacheWired ? (['authx-cached'] as const) : []),
+        ...(options.withCache ? (['authx-cached'] as const) : []),
         'peer',
       ]
       const running: Running[] = []

@@ -122,12 +122,3 @@ export function accessClaims(lifetime = 900): AccessClaims {
     exp: now + lifetime,
   }
 }
-
-/**
- * The absolute path of a repository file.
- *
- * @param relative - path from the repository root
- */
-export function repoPath(relative: string): string {
-  return new URL(`../../${relative}`, import.meta.url).pathname
-}

@@ -6,11 +6,7 @@
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type * as AuthXModule from '../../src/authx.ts'
-import type * as ClaimsModule from '../../src/token/claims.ts'
-import type * as JWSModule from '../../src/token/jws.ts'
-import type * as PayloadModule from '../../src/token/payload.ts'
 import type * as MemoryModule from '../../src/stores/memory.ts'
-import type * as CacheModule from '../../src/features/token-cache.ts'
 
 /** The compiled library's directory, when the benchmark runs on it. */
 export const LIBRARY_DIR = process.env.AUTHX_BENCH_LIB
@@ -29,9 +25,4 @@ export async function loadModule<T>(path: string): Promise<T> {
 }
 
 export const { AuthX } = await loadModule<typeof AuthXModule>('authx.ts')
-export const { validateClaims } = await loadModule<typeof ClaimsModule>('token/claims.ts')
-export const { JWSVerifier } = await loadModule<typeof JWSModule>('token/jws.ts')
-export const { TokenPayloadImpl } = await loadModule<typeof PayloadModule>('token/payload.ts')
 export const { MemoryStore } = await loadModule<typeof MemoryModule>('stores/memory.ts')
-export const { VerifiedTokenCache } =
-  await loadModule<typeof CacheModule>('features/token-cache.ts')
