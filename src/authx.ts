@@ -584,7 +584,7 @@ export class AuthX {
     request: RequestLike,
     options: GuardOptions = {},
   ): Promise<TokenPayload<Extra>> {
-    const view = isFetchRequest(request) ? await this.#view(request, options.locations) : request
+    const view = await this.#view(request, options.locations)
     const { token, payload } = this.#verifyRequest<Extra>(view, options)
     if (this.#revocationConsulted) await this.#checkRevocation(token, payload)
     if (options.scopes !== undefined)
