@@ -21,3 +21,23 @@ export function csrfMatches(presented: string, expected: string): boolean {
 export function createCsrfValue(): string {
   return randomUUID()
 }
+
+/**
+ * Methods that never carry a CSRF value: the safe methods of RFC 9110 section 9.2.1. Every other
+ * method, including ones no allowlist foresaw (`PURGE`, `PROPFIND`...), is treated as unsafe.
+ */
+const CSRF_EXEMPT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * Whether a cookie-carried token needs the CSRF double-submit value on this method: every method
+ * but GET, HEAD and OPTIONS, plus any the instance's `csrfMethods` adds (it can only add: a
+ * method left out of it is still checked). Callers pass the request-line method, never one a
+ * method-override middleware rewrote, so a form POST cannot be relabelled as safe.
+ *
+ * @param csrfMethods - the instance's `csrfMethods` (upper case)
+ * @param method - the request-line method, in any case
+ */
+export function isCsrfMethod(csrfMethods: readonly string[], method: string): boolean {
+  const upper = method.toUpperCase()
+  return !CSRF_EXEMPT_METHODS.has(upper) || csrfMethods.includes(upper)
+}

@@ -5,6 +5,7 @@
  */
 import type { AuthXConfig, TokenLocation } from '../config.ts'
 import { JWTDecodeError, MissingCSRFTokenError, MissingTokenError } from '../errors.ts'
+import { isCsrfMethod } from './csrf.ts'
 import { isJSONContentType } from './view.ts'
 import type { RequestView } from './view.ts'
 
@@ -60,7 +61,7 @@ function fromCookies(view: RequestView, config: AuthXConfig, type: TokenType): F
   const token = view.cookie(name)
   if (token === undefined || token === '') return `no ${name} cookie`
   let csrf: string | undefined
-  if (config.cookieCsrfProtect && (config.csrfMethods as readonly string[]).includes(view.method)) {
+  if (config.cookieCsrfProtect && isCsrfMethod(config.csrfMethods, view.method)) {
     const headerName = access ? config.accessCsrfHeaderName : config.refreshCsrfHeaderName
     csrf = view.header(headerName.toLowerCase())
     if ((csrf === undefined || csrf === '') && config.csrfCheckForm) {
