@@ -13,6 +13,7 @@ import {
   CSRFError,
   FreshTokenRequiredError,
   InsufficientScopeError,
+  LoginTypeMismatchError,
   MissingTokenError,
   RateLimitExceededError,
   RefreshTokenRequiredError,
@@ -27,14 +28,14 @@ import type { Duration } from './internal/duration.ts'
 import { parseDuration } from './internal/duration.ts'
 import { deletionCookies, tokenCookies } from './request/cookies.ts'
 import type { SetCookie } from './request/cookies.ts'
-import { createCsrfValue, csrfMatches } from './request/csrf.ts'
+import { createCsrfValue, csrfMatches, isCsrfMethod } from './request/csrf.ts'
 import { extractToken, requireToken } from './request/extract.ts'
 import type { RequestToken, TokenType } from './request/extract.ts'
 import { viewFromRequest } from './request/view.ts'
 import type { RequestView } from './request/view.ts'
 import { hasRequiredScopes } from './scopes.ts'
 import { VerifiedTokenCache } from './features/token-cache.ts'
-import { isImplicitRefreshEligible } from './features/implicit-refresh.ts'
+import { isImplicitRefreshEligible, isRefreshableStatus } from './features/implicit-refresh.ts'
 import { operationSecurity, securitySchemes } from './features/openapi.ts'
 import type { SecurityRequirement, SecurityScheme } from './features/openapi.ts'
 import { resolveRateLimit } from './features/rate-limit.ts'
@@ -151,6 +152,25 @@ export interface GetTokenOptions {
   locations?: readonly TokenLocation[] | undefined
 }
 
+/**
+ * A replacement access cookie decided before the handler ran (implicit refresh). The adapter asks
+ * {@link PendingRefresh.confirm} once the response is known and appends only what it returns.
+ */
+export interface PendingRefresh {
+  /** The Set-Cookie values of the new access token and its CSRF cookie. */
+  readonly cookies: readonly SetCookie[]
+  /**
+   * Decides after the handler whether the cookies go out. They do not on an error status, when
+   * the response sets or deletes an auth cookie itself (a login or a logout), or when the source
+   * token (or its session, family or subject) was revoked during the request.
+   *
+   * @param status - the response status
+   * @param setCookies - the Set-Cookie header values the response already carries
+   * @returns the cookies to append; empty when the refresh is dropped
+   */
+  confirm(status: number, setCookies: readonly string[]): Promise<readonly SetCookie[]>
+}
+
 /** Decides whether a verified token is revoked. May be async. */
 export type TokenBlocklist = (token: string, payload: TokenPayload) => boolean | Promise<boolean>
 
@@ -178,6 +198,44 @@ function absoluteExpiry(now: number, value: Duration | Date | null, option: stri
   return now + Math.round(seconds)
 }
 
+/** The family deadline a token carries (`fam_exp`), if it has one. */
+function familyDeadlineOf(payload: TokenPayload): number | undefined {
+  const deadline = payload.claims[FAMILY_DEADLINE_CLAIM]
+  return typeof deadline === 'number' ? deadline : undefined
+}
+
+/**
+ * The login type a payload claims, as a string, or null when it has none (a non-string claim is
+ * reported as its JSON text, so it can never equal a configured login type).
+ *
+ * @param payload - a verified payload
+ */
+export function loginTypeOf(payload: TokenPayload): string | null {
+  const value: unknown = payload.login_type
+  if (value === undefined || value === null) return null
+  return typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+/** A lone surrogate: with the `u` flag, a well-formed pair is one code point and never matches. */
+const LONE_SURROGATE = /\p{Cs}/u
+
+/**
+ * Refuses ill-formed UTF-16 in an identifier that becomes a claim and a store key: encoded as
+ * UTF-8 every lone surrogate turns into U+FFFD, so two different ids would meet as one.
+ *
+ * @throws TypeError naming the argument
+ */
+function assertWellFormed(name: string, value: string): void {
+  if (typeof value !== 'string' || LONE_SURROGATE.test(value))
+    throw new TypeError(`${name} must be a well-formed string (no lone surrogates)`)
+}
+
+/** The cookie name of a Set-Cookie header value (what precedes the first `=`). */
+function setCookieName(header: string): string {
+  const eq = header.indexOf('=')
+  return (eq === -1 ? header : header.slice(0, eq)).trim()
+}
+
 /**
  * JWT authentication and authorization: AuthX for TypeScript.
  *
@@ -196,7 +254,10 @@ export class AuthX {
   readonly #cache: VerifiedTokenCache | undefined
   readonly #defaultHeader: string | undefined
   readonly #store: Store
-  #revocationInUse: boolean
+  /** The store must be asked on every verification (an explicit store, or rotation is on). */
+  readonly #storeAlwaysConsulted: boolean
+  /** The embedded default store, consulted once it holds any revocation. */
+  readonly #embeddedStore: MemoryStore | undefined
   #blocklist: TokenBlocklist | undefined
   #subjectGetter: SubjectGetter | undefined
 
@@ -219,9 +280,12 @@ export class AuthX {
             ...(signingKey.kid === undefined ? {} : { kid: signingKey.kid }),
           })
     // An explicit store is shared state (Redis): always consult it. The embedded MemoryStore is
-    // consulted only once something was revoked through it, so stateless apps pay nothing.
-    this.#store = options.store ?? new MemoryStore({ clock: this.config.clock })
-    this.#revocationInUse = options.store !== undefined || this.config.refreshRotation !== null
+    // consulted only once it holds a revocation, whoever wrote it (AuthX's methods or a direct
+    // `auth.store.revoke(...)`), so stateless apps pay nothing.
+    this.#embeddedStore =
+      options.store === undefined ? new MemoryStore({ clock: this.config.clock }) : undefined
+    this.#store = options.store ?? (this.#embeddedStore as MemoryStore)
+    this.#storeAlwaysConsulted = options.store !== undefined || this.config.refreshRotation !== null
   }
 
   /** Counters of the verified-token cache, or null when it is off. */
@@ -276,8 +340,11 @@ export class AuthX {
   createTokenPair(uid: string | number, options: CreateTokenPairOptions = {}): TokenPair {
     // Under rotation the access token joins its refresh token's family, so revoking the family
     // (on reuse) rejects the access tokens it produced too.
-    const familyId =
-      options.familyId ?? (this.config.refreshRotation === null ? undefined : randomUUID())
+    const rotation = this.config.refreshRotation
+    const familyId = options.familyId ?? (rotation === null ? undefined : randomUUID())
+    // Both tokens carry the family's deadline, so no token of the login outlives it.
+    const deadline =
+      rotation === null ? undefined : Math.floor(this.config.clock()) + rotation.familyLifetime
     const shared = {
       data: options.data,
       audience: options.audience,
@@ -286,17 +353,23 @@ export class AuthX {
       familyId,
     }
     return {
-      access_token: this.#createToken('access', uid, {
-        ...shared,
-        fresh: options.fresh,
-        expiresIn: options.accessExpiresIn,
-        scopes: options.accessScopes,
-      }),
-      refresh_token: this.#createToken('refresh', uid, {
-        ...shared,
-        expiresIn: options.refreshExpiresIn,
-        scopes: options.refreshScopes,
-      }),
+      access_token: this.#createToken(
+        'access',
+        uid,
+        {
+          ...shared,
+          fresh: options.fresh,
+          expiresIn: options.accessExpiresIn,
+          scopes: options.accessScopes,
+        },
+        deadline,
+      ),
+      refresh_token: this.#createToken(
+        'refresh',
+        uid,
+        { ...shared, expiresIn: options.refreshExpiresIn, scopes: options.refreshScopes },
+        deadline,
+      ),
       token_type: 'bearer',
     }
   }
@@ -316,8 +389,12 @@ export class AuthX {
     }
     if (typeof uid !== 'string' && typeof uid !== 'number')
       throw new TypeError('uid must be a string or a number')
+    const subject = String(uid)
+    assertWellFormed('uid', subject)
+    if (options.sessionId !== undefined) assertWellFormed('sessionId', options.sessionId)
+    if (options.familyId !== undefined) assertWellFormed('familyId', options.familyId)
     const now = Math.floor(config.clock())
-    const claims: JSONObject = { [config.identityClaim]: String(uid), jti: randomUUID(), type }
+    const claims: JSONObject = { [config.identityClaim]: subject, jti: randomUUID(), type }
     if (type === 'access') claims.fresh = options.fresh === true
     claims.csrf =
       config.cookieCsrfProtect && config.tokenLocation.includes('cookies') ? createCsrfValue() : ''
@@ -339,11 +416,14 @@ export class AuthX {
     if (options.sessionId !== undefined) claims.sid = options.sessionId
     if (options.familyId !== undefined) claims.fam = options.familyId
     const rotation = config.refreshRotation
-    if (type === 'refresh' && rotation !== null) {
-      // Under rotation every refresh token belongs to a family with an absolute deadline; a new
-      // login starts a new family, a refresh continues the old one without extending it.
-      claims.fam ??= randomUUID()
-      const deadline = familyDeadline ?? now + rotation.familyLifetime
+    // Under rotation every refresh token belongs to a family with an absolute deadline; a new
+    // login starts a new family, a refresh continues the old one without extending it. Access
+    // tokens of a family carry the same deadline, so implicit refresh cannot extend it either.
+    const deadline =
+      familyDeadline ??
+      (type === 'refresh' && rotation !== null ? now + rotation.familyLifetime : undefined)
+    if (type === 'refresh' && rotation !== null) claims.fam ??= randomUUID()
+    if (deadline !== undefined && claims.fam !== undefined) {
       claims[FAMILY_DEADLINE_CLAIM] = deadline
       if (claims.exp === undefined || (claims.exp as number) > deadline) claims.exp = deadline
     }
@@ -408,6 +488,11 @@ export class AuthX {
       this.config.identityClaim,
       this.config.clock,
     ) as TokenPayload<Extra>
+    // Instances that share a key must not accept each other's tokens: a `user` token is not an
+    // `admin` token because both verify.
+    const loginType = this.config.loginType
+    if (loginType !== null && payload.login_type !== loginType)
+      throw new LoginTypeMismatchError(loginType, loginTypeOf(payload))
     const expected = options.type ?? (typeof token === 'string' ? 'access' : token.type)
     if ((options.verifyType ?? true) && payload.type !== expected) {
       throw expected === 'access' ? new AccessTokenRequiredError() : new RefreshTokenRequiredError()
@@ -470,11 +555,15 @@ export class AuthX {
 
   /** Whether verification must ask the store or the blocklist (and so cannot finish synchronously). */
   get #revocationConsulted(): boolean {
-    return this.#revocationInUse || this.#blocklist !== undefined
+    return (
+      this.#storeAlwaysConsulted ||
+      this.#embeddedStore?.holdsRevocations === true ||
+      this.#blocklist !== undefined
+    )
   }
 
   async #checkRevocation(token: string, payload: TokenPayload): Promise<void> {
-    if (this.#revocationInUse) {
+    if (this.#storeAlwaysConsulted || this.#embeddedStore?.holdsRevocations === true) {
       let revoked: boolean
       try {
         revoked = await this.#store.isRevoked({
@@ -487,7 +576,12 @@ export class AuthX {
       } catch (cause) {
         throw new StoreUnavailableError({ cause })
       }
-      if (revoked) throw new RevokedTokenError()
+      if (revoked) {
+        // A spent or revoked refresh token presented anywhere means a copy is in the wrong hands:
+        // end its whole family, so the branch a thief rotated into dies too.
+        if (payload.type === 'refresh') await this.#endFamily(payload)
+        throw new RevokedTokenError()
+      }
     }
     if (this.#blocklist !== undefined) {
       let revoked: boolean
@@ -622,7 +716,7 @@ export class AuthX {
     })
     const verifyCsrf =
       options.verifyCsrf ??
-      (config.cookieCsrfProtect && (config.csrfMethods as readonly string[]).includes(view.method))
+      (config.cookieCsrfProtect && isCsrfMethod(config.csrfMethods, view.method))
     const payload = this.verifyTokenSync<Extra>(found, {
       verifyType: options.verifyType,
       verifyFresh: options.verifyFresh,
@@ -705,10 +799,30 @@ export class AuthX {
     } else payload = token
     if (payload.jti === undefined)
       throw new TypeError('the token has no jti and cannot be revoked by id')
-    this.#revocationInUse = true
     await this.#storeCall(() =>
       this.#store.revoke('jti', payload.jti as string, payload.exp ?? this.#longestExpiry()),
     )
+    // Logging out with a refresh token ends its login: if a thief rotated first, the client's
+    // token is already spent, and only ending the family stops the thief's branch.
+    if (payload.type === 'refresh') await this.#endFamily(payload)
+  }
+
+  /**
+   * The refresh family of a payload: its `fam`, or under rotation its own jti for a token minted
+   * before rotation was switched on (such a token starts a family of its own when refreshed).
+   */
+  #familyOf(payload: TokenPayload): string | undefined {
+    if (payload.fam !== undefined || this.config.refreshRotation === null) return payload.fam
+    return `jti:${payload.jti ?? ''}`
+  }
+
+  /** Revokes the refresh family of a payload (no-op without one) until no token of it can live. */
+  async #endFamily(payload: TokenPayload): Promise<void> {
+    const family = this.#familyOf(payload)
+    if (family === undefined) return
+    const deadline = familyDeadlineOf(payload) ?? payload.exp ?? this.#longestExpiry()
+    const end = this.#familyRevocationEnd(deadline)
+    await this.#storeCall(() => this.#store.revoke('fam', family, end))
   }
 
   /**
@@ -717,7 +831,6 @@ export class AuthX {
    * @param sub - the subject
    */
   async revokeAllForSubject(sub: string): Promise<void> {
-    this.#revocationInUse = true
     const now = this.config.clock()
     await this.#storeCall(() => this.#store.revokeSubject(sub, now, this.#longestExpiry()))
   }
@@ -777,34 +890,61 @@ export class AuthX {
     options: { scopes?: readonly string[] } = {},
   ): Promise<TokenPair> {
     const payload = await this.verifyToken(token, { type: 'refresh' })
+    this.#assertDerivable(payload)
     if (options.scopes !== undefined && !hasRequiredScopes(options.scopes, payload.scopes)) {
       throw new InsufficientScopeError(options.scopes, payload.scopes ?? [])
     }
-    const carried: CreateTokenOptions = {
-      data: payload.extra,
-      scopes: options.scopes ?? payload.scopes,
-      audience: payload.aud,
-      sessionId: payload.sid,
-    }
+    const carried = { ...this.#carriedClaims(payload), scopes: options.scopes ?? payload.scopes }
     let refreshToken = typeof token === 'string' ? token : token.token
-    let familyId = payload.fam
+    const familyId = this.#familyOf(payload)
+    let deadline = familyDeadlineOf(payload)
     if (this.config.refreshRotation !== null) {
-      // Tokens minted before rotation was switched on have no family: their own jti stands for one.
-      familyId ??= `jti:${payload.jti ?? ''}`
-      const family = familyId
-      const deadlineClaim = payload.claims[FAMILY_DEADLINE_CLAIM]
-      const deadline =
-        typeof deadlineClaim === 'number' ? deadlineClaim : (payload.exp ?? this.#longestExpiry())
+      deadline ??= payload.exp ?? this.#longestExpiry()
+      const family = familyId as string
       const end = this.#familyRevocationEnd(deadline)
+      const jti = payload.jti
       assertRefreshUse(
-        await this.#storeCall(() => this.#store.useRefreshToken(family, payload.jti ?? '', end)),
+        await this.#storeCall(() => this.#store.useRefreshToken(family, jti ?? '', end)),
       )
+      // Spent from now on: presented anywhere else (a refresh guard, a logout), it is refused as
+      // revoked and ends the family.
+      if (jti !== undefined) await this.#storeCall(() => this.#store.revoke('jti', jti, end))
       refreshToken = this.#createToken('refresh', payload.sub, { ...carried, familyId }, deadline)
     }
     if (payload.sid !== undefined && this.config.sessionUpdateLastActive)
       await this.#touchSession(payload.sid)
-    const access = this.#createToken('access', payload.sub, { ...carried, fresh: false, familyId })
+    const access = this.#createToken(
+      'access',
+      payload.sub,
+      { ...carried, fresh: false, familyId },
+      deadline,
+    )
     return { access_token: access, refresh_token: refreshToken, token_type: 'bearer' }
+  }
+
+  /**
+   * Refuses to derive a token from `payload` when the result could be wider than the source: it
+   * must be of this instance's login type exactly (a missing claim differs from a configured
+   * type, and a typed token from an untyped instance), or re-stamping would launder it.
+   */
+  #assertDerivable(payload: TokenPayload): void {
+    const actual = loginTypeOf(payload)
+    const expected = this.config.loginType
+    if (actual !== expected) throw new LoginTypeMismatchError(expected ?? 'none', actual)
+  }
+
+  /**
+   * The claims a derived token inherits from its source: everything that limits it (audience,
+   * scopes, session) and the custom claims. Login type and family deadline are applied by the
+   * caller (the instance's own type, checked equal; the deadline passed to `#createToken`).
+   */
+  #carriedClaims(payload: TokenPayload): CreateTokenOptions {
+    return {
+      data: payload.extra,
+      scopes: payload.scopes,
+      audience: payload.aud,
+      sessionId: payload.sid,
+    }
   }
 
   /**
@@ -839,7 +979,6 @@ export class AuthX {
    * @returns whether the session existed
    */
   async revokeSession(id: string): Promise<boolean> {
-    this.#revocationInUse = true
     const session = await this.getSession(id)
     await this.#storeCall(() =>
       this.#store.revoke('sid', id, Math.max(session?.expiresAt ?? 0, this.#longestExpiry())),
@@ -854,7 +993,6 @@ export class AuthX {
    * @returns how many sessions ended
    */
   async revokeAllSessions(sub: string): Promise<number> {
-    this.#revocationInUse = true
     const sessions = await this.listSessions(sub)
     for (const session of sessions) {
       await this.#storeCall(() =>
@@ -906,23 +1044,26 @@ export class AuthX {
 
   /**
    * Implicit refresh for cookie sessions, first half: before the handler runs, decide whether the
-   * request's access cookie is valid, not revoked and has less than `implicitRefreshDeltatime`
-   * left; if so, mint its replacement (same subject, custom claims, scopes, audience, session;
-   * not fresh). The adapter sets the returned cookies only if the response succeeds (< 400).
+   * request's access cookie is valid, not revoked, of this instance's login type, and has less than
+   * `implicitRefreshDeltatime` left; if so, mint its replacement (same subject, custom claims,
+   * scopes, audience, session and family deadline; not fresh). The adapter sends the cookies only
+   * if {@link PendingRefresh.confirm} still allows it once the handler has answered.
    *
    * @param request - a Fetch `Request` or a `RequestView`
-   * @returns the cookies to set on success, or null when nothing should be refreshed
+   * @returns the pending refresh, or null when nothing should be refreshed
    */
-  async prepareImplicitRefresh(request: RequestLike): Promise<SetCookie[] | null> {
+  async prepareImplicitRefresh(request: RequestLike): Promise<PendingRefresh | null> {
     const view = isFetchRequest(request)
       ? await viewFromRequest(request, { json: false, form: false })
       : request
     if (!isImplicitRefreshEligible(this.config, view.method, view.path)) return null
+    let found: RequestToken | null
     let payload: TokenPayload
     try {
-      const found = extractToken(view, this.config, { type: 'access', locations: ['cookies'] })
+      found = extractToken(view, this.config, { type: 'access', locations: ['cookies'] })
       if (found === null) return null
       payload = await this.verifyToken(found, { verifyCsrf: false })
+      this.#assertDerivable(payload)
     } catch (error) {
       // Any auth failure just means "nothing to refresh"; the route's own guard decides access.
       if (error instanceof AuthXError) return null
@@ -930,15 +1071,47 @@ export class AuthX {
     }
     const left = payload.timeUntilExpiry()
     if (left === null || left >= this.config.implicitRefreshDeltatime) return null
-    const token = this.#createToken('access', payload.sub, {
-      fresh: false,
-      data: payload.extra,
-      scopes: payload.scopes,
-      audience: payload.aud,
-      sessionId: payload.sid,
-      familyId: payload.fam,
-    })
-    return this.accessCookies(token)
+    const deadline = familyDeadlineOf(payload)
+    if (deadline !== undefined && deadline <= this.config.clock()) return null
+    const token = this.#createToken(
+      'access',
+      payload.sub,
+      { ...this.#carriedClaims(payload), fresh: false, familyId: payload.fam },
+      deadline,
+    )
+    const cookies = this.accessCookies(token)
+    const source = found.token
+    const authCookies = this.#authCookieNames
+    return {
+      cookies,
+      confirm: async (status, setCookies) => {
+        if (!isRefreshableStatus(status)) return []
+        // A response that sets or deletes an auth cookie itself (a login, a logout) has the last
+        // word: appending our replacement after it would undo a logout.
+        if (setCookies.some((header) => authCookies.has(setCookieName(header)))) return []
+        // The handler may have revoked the very token (or its session) this refresh came from.
+        if (this.#revocationConsulted) {
+          try {
+            await this.#checkRevocation(source, payload)
+          } catch (error) {
+            if (error instanceof AuthXError) return []
+            throw error
+          }
+        }
+        return cookies
+      },
+    }
+  }
+
+  /** The names of every cookie this instance writes (tokens and CSRF values). */
+  get #authCookieNames(): ReadonlySet<string> {
+    const c = this.config
+    return new Set([
+      c.accessCookieName,
+      c.refreshCookieName,
+      c.accessCsrfCookieName,
+      c.refreshCsrfCookieName,
+    ])
   }
 
   /**

@@ -14,6 +14,7 @@ export type {
   CreateTokenPairOptions,
   GetTokenOptions,
   GuardOptions,
+  PendingRefresh,
   RequestLike,
   SubjectGetter,
   TokenBlocklist,

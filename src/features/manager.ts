@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-import { AuthX } from '../authx.ts'
+import { AuthX, loginTypeOf } from '../authx.ts'
 import type {
   CreateTokenOptions,
   CreateTokenPairOptions,
@@ -85,13 +85,6 @@ export interface PolicyRequiredOptions {
 
 function isFetchRequest(value: RequestLike): value is Request {
   return typeof Request !== 'undefined' && value instanceof Request
-}
-
-/** The login type a payload claims, as a string (or null when it has none). */
-function loginTypeOf(payload: TokenPayload): string | null {
-  const value: unknown = payload.login_type
-  if (value === undefined || value === null) return null
-  return typeof value === 'string' ? value : JSON.stringify(value)
 }
 
 async function resolve<T>(
