@@ -3,7 +3,13 @@
  * construction, and bound to exactly one algorithm: the token header's `alg` can only choose
  * among these bindings, never change how a key is used (RFC 8725 section 2.1 and 3.1).
  */
-import { KeyObject, createPrivateKey, createPublicKey, createSecretKey } from 'node:crypto'
+import {
+  KeyObject,
+  X509Certificate,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+} from 'node:crypto'
 import type { AsymmetricKeyDetails } from 'node:crypto'
 import { BadConfigurationError } from '../errors.ts'
 
@@ -118,46 +124,131 @@ function looksLikePEM(value: string | Uint8Array): boolean {
   return text.includes('-----BEGIN')
 }
 
-/** Whether DER bytes parse as a public or private key in any of the usual containers. */
-function parsesAsDERKey(der: Buffer): boolean {
+/**
+ * Whether DER bytes parse as a public key, a private key or an X.509 certificate in any of the
+ * usual containers. A certificate carries a public key just as an SPKI does, and an encrypted
+ * PKCS#8 key is still a key: all of them are material an HMAC secret must never be.
+ */
+function parsesAsDER(der: Buffer): boolean {
   // Every one of these containers is an ASN.1 SEQUENCE; skip the parsers for anything else.
   if (der[0] !== 0x30) return false
   const attempts = [
-    (): KeyObject => createPublicKey({ key: der, format: 'der', type: 'spki' }),
-    (): KeyObject => createPublicKey({ key: der, format: 'der', type: 'pkcs1' }),
-    (): KeyObject => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }),
-    (): KeyObject => createPrivateKey({ key: der, format: 'der', type: 'pkcs1' }),
-    (): KeyObject => createPrivateKey({ key: der, format: 'der', type: 'sec1' }),
+    (): unknown => createPublicKey({ key: der, format: 'der', type: 'spki' }),
+    (): unknown => createPublicKey({ key: der, format: 'der', type: 'pkcs1' }),
+    (): unknown => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }),
+    (): unknown => createPrivateKey({ key: der, format: 'der', type: 'pkcs1' }),
+    (): unknown => createPrivateKey({ key: der, format: 'der', type: 'sec1' }),
+    (): unknown => new X509Certificate(der),
   ]
   for (const attempt of attempts) {
     try {
       attempt()
       return true
-    } catch {
-      // not this container; try the next
+    } catch (error) {
+      // An encrypted PKCS#8 key parses far enough for OpenSSL to ask for its passphrase.
+      if ((error as { code?: unknown }).code === 'ERR_MISSING_PASSPHRASE') return true
+      // otherwise not this container; try the next
     }
   }
   return false
 }
 
 /**
- * Whether bytes given as an HMAC secret are an asymmetric key in another encoding than PEM: DER,
- * the base64 body of a PEM without its armor, or a JWK serialised as JSON text. Such a secret is
- * public material (or a private key misused), exactly what the PEM rule refuses; checked once,
- * at construction.
+ * The key type names of SSH public keys (RFC 4253 section 6.6, RFC 5656, RFC 8709, OpenSSH's
+ * `sk-` and certificate types). Every SSH public key blob and `authorized_keys` line names one.
  */
-function isEncodedKey(bytes: Buffer): boolean {
-  if (parsesAsDERKey(bytes)) return true
-  const text = bytes.toString('utf8').trim()
-  if (text.startsWith('{')) {
-    try {
-      if (isJWK(JSON.parse(text))) return true
-    } catch {
-      // not JSON: an ordinary secret that starts with a brace
+const SSH_KEY_TYPE = /^(?:ssh|ecdsa|sk|x509v3)-[a-z0-9@.-]+$/
+
+/**
+ * Whether bytes are an SSH public key blob: a uint32 length, then a key type name of that length.
+ * A random secret starts that way with a probability far below 2^-60.
+ */
+function isSSHBlob(bytes: Buffer): boolean {
+  if (bytes.length < 8) return false
+  const length = bytes.readUInt32BE(0)
+  if (length < 5 || length > 64 || bytes.length < 4 + length) return false
+  return SSH_KEY_TYPE.test(bytes.subarray(4, 4 + length).toString('latin1'))
+}
+
+/** The key type names OpenSSH writes at the start of a public key line, certificates included. */
+const SSH_LINE_TYPE =
+  /^(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519|sk-ecdsa-sha2-nistp256)(?:-cert-v0[01])?(?:@openssh\.com)?$/
+
+/**
+ * Whether text holds an SSH public key: an `authorized_keys` or `.pub` line (`ssh-ed25519 AAAA...
+ * comment`, options first allowed), its base64 blob alone, or the RFC 4716 armour.
+ */
+function isSSHText(text: string): boolean {
+  if (/^---- BEGIN SSH2 PUBLIC KEY ----$/m.test(text)) return true
+  for (const word of text.split(/\s+/)) {
+    // A blob's 4-byte length is below 2^24, so its base64 always starts with "AAAA".
+    if (/^AAAA[A-Za-z0-9+/]+={0,2}$/.test(word) && isSSHBlob(Buffer.from(word, 'base64'))) {
+      return true
     }
   }
-  // A PEM body: long standard base64, possibly wrapped. Short base64 secrets are common and fine.
-  return /^[A-Za-z0-9+/=\s]{64,}$/.test(text) && parsesAsDERKey(Buffer.from(text, 'base64'))
+  // A key type and the start of a blob, even when the rest of the line is damaged; a passphrase
+  // that merely begins with "ssh-rsa" is not refused.
+  return text.split(/\r?\n/).some((line) => {
+    const [type = '', blob = ''] = line.trim().split(/\s+/, 2)
+    return SSH_LINE_TYPE.test(type) && blob.startsWith('AAAA')
+  })
+}
+
+/** Whether a parsed JSON value is a JWK, a JWK Set (`{"keys": [...]}`) or an array of JWKs. */
+function isJWKDocument(value: unknown): boolean {
+  if (isJWK(value)) return true
+  if (Array.isArray(value)) return value.some(isJWK)
+  const keys = typeof value === 'object' && value !== null ? (value as { keys?: unknown }).keys : []
+  return Array.isArray(keys) && keys.some(isJWK)
+}
+
+/** Whether text is a JWK, a JWK Set or an array of JWKs serialised as JSON. */
+function isJWKText(text: string): boolean {
+  if (!text.startsWith('{') && !text.startsWith('[')) return false
+  try {
+    return isJWKDocument(JSON.parse(text))
+  } catch {
+    // not JSON: an ordinary secret that starts with a brace
+    return false
+  }
+}
+
+/**
+ * The bytes `text` stands for if it is one of the text encodings of binary data, whitespace and
+ * line breaks ignored: hex (also `30:82:...` as `openssl` prints it), base64 with or without
+ * padding, base64url. A random secret decodes too; only what the bytes parse as decides.
+ */
+function decodings(text: string): Buffer[] {
+  const compact = text.replace(/\s+/g, '')
+  const decoded: Buffer[] = []
+  const hex = /^[0-9a-f]{2}(?::[0-9a-f]{2})+$/i.test(compact)
+    ? compact.replaceAll(':', '')
+    : compact
+  if (/^(?:[0-9a-f]{2})+$/i.test(hex)) decoded.push(Buffer.from(hex, 'hex'))
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) decoded.push(Buffer.from(compact, 'base64'))
+  // Without "-" or "_" a base64url string decodes exactly as base64, already tried above.
+  if (/^[A-Za-z0-9_-]+={0,2}$/.test(compact) && /[-_]/.test(compact)) {
+    decoded.push(Buffer.from(compact, 'base64url'))
+  }
+  return decoded
+}
+
+/**
+ * Whether the bytes of an HMAC secret are key or certificate material rather than a random
+ * secret: DER (SPKI, PKCS#1, PKCS#8, SEC1, X.509), PEM, a JWK or JWK Set as JSON text, an SSH
+ * public key, or any of these once more in hex, base64 or base64url. Such a secret is public
+ * material (or a private key misused), the set-up of algorithm confusion (CVE-2015-9235): anyone
+ * holding the public key could sign tokens. Checked once, at construction; each step is a parse
+ * of at most a few kilobytes, and the decoded forms are not decoded again.
+ *
+ * @param bytes - the secret's bytes
+ * @param decode - whether to try the text encodings of the bytes as well
+ */
+function isKeyMaterial(bytes: Buffer, decode = true): boolean {
+  if (parsesAsDER(bytes) || isSSHBlob(bytes)) return true
+  const text = bytes.toString('utf8').trim()
+  if (looksLikePEM(text) || isJWKText(text) || isSSHText(text)) return true
+  return decode && decodings(text).some((decoded) => isKeyMaterial(decoded, false))
 }
 
 /** What a key is imported for: the JWK `key_ops` / WebCrypto usage it must allow. */
@@ -239,7 +330,10 @@ function fromCryptoKey(
   return key
 }
 
-/** Imports an HMAC secret and checks its length against the hash output. */
+/**
+ * Imports an HMAC secret and checks it: a secret key, not key or certificate material in any
+ * encoding, at least as long as the hash output.
+ */
 function importSecret(
   input: KeyInput,
   alg: Algorithm,
@@ -255,6 +349,17 @@ function importSecret(
     }
     checkJWKRestrictions(input, alg, operation, option)
     key = createSecretKey(Buffer.from(input.k, 'base64url'))
+  } else if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
+    // `Buffer.from` would throw a bare TypeError on a JWK Set or any other object, or copy an
+    // array-like; say what a secret may be instead.
+    if (isJWKDocument(input)) {
+      throw new BadConfigurationError(
+        `${option}: a JWK Set cannot be an ${alg} secret; give one "oct" JWK, or publicKey with an asymmetric algorithm`,
+      )
+    }
+    throw new BadConfigurationError(
+      `${option}: ${alg} needs a secret as a string, bytes, an "oct" JWK, a secret KeyObject or an HMAC CryptoKey, got ${typeof input}`,
+    )
   } else {
     // A PEM given as an HMAC secret is the classic algorithm-confusion setup (CVE-2015-9235):
     // refuse it outright rather than sign with public material.
@@ -263,17 +368,18 @@ function importSecret(
         `${option}: a PEM key cannot be an ${alg} secret; use an RS/PS/ES/EdDSA algorithm with publicKey/privateKey, or a random secret`,
       )
     }
-    const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input)
-    if (isEncodedKey(bytes)) {
-      throw new BadConfigurationError(
-        `${option}: this ${alg} secret is an encoded key (DER, PEM body or JWK text), not a random secret; use an RS/PS/ES/EdDSA algorithm with publicKey/privateKey, or a random secret`,
-      )
-    }
-    key = createSecretKey(bytes)
+    key = createSecretKey(typeof input === 'string' ? Buffer.from(input, 'utf8') : input)
   }
   if (key.type !== 'secret') {
     throw new BadConfigurationError(
       `${option}: ${alg} needs a secret, got a ${key.type} key; use an asymmetric algorithm for key pairs`,
+    )
+  }
+  // Checked on the key's bytes, whatever form carried them: an "oct" JWK, a secret KeyObject or an
+  // HMAC CryptoKey made from a public key's DER is the same confusion as the DER given directly.
+  if (isKeyMaterial(key.export())) {
+    throw new BadConfigurationError(
+      `${option}: this ${alg} secret is an encoded key or certificate (DER, PEM, JWK or JWK Set JSON, SSH public key, or one of these in hex/base64/base64url), not a random secret; use an RS/PS/ES/EdDSA algorithm with publicKey/privateKey, or a random secret`,
     )
   }
   const spec = ALGORITHM_SPECS[alg]

@@ -191,6 +191,18 @@ describe('HMAC secrets', () => {
       'an oct JWK serialised as JSON text',
       JSON.stringify({ kty: 'oct', k: b64url(randomBytes(32)) }),
     ],
+    // Before the fix these were accepted: only armourless standard base64 was decoded.
+    ['SPKI DER as hex', rsa.publicKey.export({ type: 'spki', format: 'der' }).toString('hex')],
+    ['SPKI DER as base64url', b64url(rsa.publicKey.export({ type: 'spki', format: 'der' }))],
+    [
+      'Ed25519 SPKI DER as unpadded base64 (shorter than 64 characters)',
+      ed25519.publicKey
+        .export({ type: 'spki', format: 'der' })
+        .toString('base64')
+        .replace(/=+$/, ''),
+    ],
+    ['a JWK Set serialised as JSON text', JSON.stringify({ keys: [jwkOf(p256.publicKey)] })],
+    ['an array of JWKs serialised as JSON text', JSON.stringify([jwkOf(ed25519.publicKey)])],
   ]
   for (const [name, material] of encoded) {
     it(`refuses ${name} as an HMAC secret`, () => {
@@ -198,11 +210,34 @@ describe('HMAC secrets', () => {
         assertBadConfig(
           () => importKey(material, 'HS256', 'secretKey'),
           'secretKey',
-          /is an encoded key.*not a random secret/,
+          /is an encoded key or certificate.*not a random secret/,
         )
       }
     })
   }
+
+  it('refuses public DER carried by an "oct" JWK or a secret KeyObject', () => {
+    const der = rsa.publicKey.export({ type: 'spki', format: 'der' })
+    for (const input of [{ kty: 'oct', k: b64url(der) }, createSecretKey(der)]) {
+      for (const importKey of [importVerifyKey, importSignKey]) {
+        assertBadConfig(
+          () => importKey(input, 'HS256', 'previousSecretKey'),
+          'previousSecretKey',
+          /is an encoded key or certificate/,
+        )
+      }
+    }
+  })
+
+  it('refuses a JWK Set object with a BadConfigurationError, not a TypeError', () => {
+    const jwks = { keys: [jwkOf(rsa.publicKey)] } as unknown as KeyInput
+    assertBadConfig(() => importVerifyKey(jwks, 'HS256', 'secretKey'), 'secretKey', /JWK Set/)
+    assertBadConfig(
+      () => importSignKey(42 as unknown as KeyInput, 'HS256', 'secretKey'),
+      'secretKey',
+      /needs a secret as a string.*got number/,
+    )
+  })
 
   it('still accepts random and base64/hex-looking secrets', () => {
     for (let i = 0; i < 50; i++) {
@@ -775,6 +810,19 @@ describe('accepted key formats', () => {
         'secretKey',
         /PEM key cannot be an HS256 secret/,
       )
+    })
+
+    it('refuses a certificate as DER, as its armourless base64 body and as hex', { skip }, () => {
+      const certificate = certificateFor(p256.privateKey, 'ec-hmac')
+      const body = certificate.split('\n').slice(1, -2).join('\n')
+      const der = Buffer.from(body, 'base64')
+      for (const input of [der, body, body.replaceAll('\n', ''), der.toString('hex')]) {
+        assertBadConfig(
+          () => importVerifyKey(input, 'HS256', 'secretKey'),
+          'secretKey',
+          /is an encoded key or certificate/,
+        )
+      }
     })
   })
 })
