@@ -66,10 +66,11 @@ export class AuthXError extends Error {
 
   /**
    * The RFC 6750 `WWW-Authenticate` challenge for this error, or `undefined` when the status is
-   * not 401/403.
+   * not 401/403. The message is written as `error_description` within what RFC 6750 section 3
+   * allows (see {@link renderError}); the body keeps it whole.
    */
   challenge(): string | undefined {
-    return `Bearer error="invalid_token", error_description="${quote(this.message)}"`
+    return `Bearer error="invalid_token", error_description="${descriptionValue(this.message)}"`
   }
 
   /**
@@ -98,9 +99,32 @@ export class AuthXError extends Error {
   }
 }
 
-/** Escapes a value for an RFC 7235 quoted-string. */
-function quote(value: string): string {
-  return value.replace(/["\\]/g, '\\$&')
+/**
+ * An `error_description` (or `error_uri`) value as RFC 6750 section 3 allows it: only
+ * `%x20-21 / %x23-5B / %x5D-7E`. A message can carry text from the configuration (login types,
+ * overridden messages) or from a token (the login type it claims), and a header value outside
+ * Latin-1, or with a control character, makes Node, undici and every framework refuse the whole
+ * response: the client would get the framework's 500 instead of the 401/403 contract. Double
+ * quotes become single quotes and every other character outside the set (one per code point)
+ * becomes `?`; the JSON body keeps the full text.
+ */
+function descriptionValue(value: string): string {
+  return value.replaceAll('"', "'").replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/gu, '?')
+}
+
+/** A scope-token of RFC 6749 section 3.3, the only thing RFC 6750's `scope` attribute lists. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+
+/**
+ * The `scope="..."` parameter of an `insufficient_scope` challenge: the required scopes that are
+ * scope-tokens, separated by single spaces. Any other scope (non-ASCII, with a space, a quote or a
+ * backslash) cannot be written there and is left out; the body's `required_scopes` lists it. With
+ * none left the attribute is omitted, since `scope=""` would claim that no scope is needed.
+ */
+function scopeParameter(required: readonly string[]): string {
+  if (required.length === 0) return ', scope=""'
+  const tokens = required.filter((scope) => SCOPE_TOKEN.test(scope))
+  return tokens.length === 0 ? '' : `, scope="${tokens.join(' ')}"`
 }
 
 /**
@@ -259,7 +283,7 @@ export class InsufficientScopeError extends AuthXError {
   }
 
   override challenge(): string {
-    return `Bearer error="insufficient_scope", scope="${quote(this.requiredScopes.join(' '))}"`
+    return `Bearer error="insufficient_scope"${scopeParameter(this.requiredScopes)}`
   }
 }
 
@@ -300,6 +324,9 @@ export class PolicyDeniedError extends AuthXError {
   }
 }
 
+/** The largest `Retry-After` rendered: a year of seconds, far below exponent notation. */
+const MAX_RETRY_AFTER = 366 * 86_400
+
 /** Too many requests for this key (429). */
 export class RateLimitExceededError extends AuthXError {
   override readonly statusCode = 429
@@ -312,7 +339,12 @@ export class RateLimitExceededError extends AuthXError {
    * @param options - message override and cause
    */
   constructor(retryAfter: number, options: AuthXErrorOptions = {}) {
-    const seconds = Math.max(1, Math.ceil(retryAfter))
+    // `Retry-After` is delay-seconds, 1*DIGIT (RFC 9110 section 10.2.3): NaN, Infinity or a
+    // number that prints in exponent form would be an invalid header, so clamp to what prints
+    // as digits.
+    const seconds = Number.isNaN(retryAfter)
+      ? 1
+      : Math.min(MAX_RETRY_AFTER, Math.max(1, Math.ceil(retryAfter)))
     super({ message: `Rate limit exceeded. Retry after ${seconds} seconds.`, ...options })
     this.retryAfter = seconds
   }
@@ -372,19 +404,49 @@ export interface ErrorResponse {
   body: Record<string, unknown>
 }
 
+/** An RFC 9110 section 5.1 field name (a token). */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
 /**
- * Renders an {@link AuthXError} into status, headers and body.
+ * The last gate before headers reach a framework. The built-in errors already render valid
+ * values; a subclass may override `challenge()` or `extraHeaders()` with any text, and one bad
+ * header makes the framework drop the whole 401/403 for its own 500. A name that is not a token
+ * is left out; a value keeps visible ASCII, space and tab, anything else becomes `?`.
+ */
+function validHeaders(headers: Record<string, string>): Record<string, string> {
+  const valid: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (!FIELD_NAME.test(name) || typeof value !== 'string') continue
+    valid[name.toLowerCase()] = value.replace(/[^\t\x20-\x7E]/gu, '?')
+  }
+  return valid
+}
+
+/**
+ * Renders an {@link AuthXError} into status, headers and body. Every header value is printable
+ * ASCII whatever text the scopes, login types or messages hold: `scope` lists only scope-tokens,
+ * `error_description` replaces what RFC 6750 section 3 forbids, `Retry-After` is whole seconds.
+ * The body carries the full text.
  *
  * @param error - the error to render
  * @param messageKey - the body key that carries the message (`errorMessageKey`)
  * @param messages - per-class message overrides
+ *
+ * @example A scope outside ASCII
+ * ```ts
+ * renderError(new InsufficientScopeError(['読む'], []))
+ * // status 403, www-authenticate 'Bearer error="insufficient_scope"',
+ * // body { detail: 'Missing required scopes: 読む. Provided: none', required_scopes: ['読む'], ... }
+ * ```
  */
 export function renderError(
   error: AuthXError,
   messageKey = 'detail',
   messages: Partial<Record<string, string>> = {},
 ): ErrorResponse {
-  const message = messages[error.name] ?? error.message
+  // An own string only: `messages` is user data, and an inherited member is no override.
+  const override = Object.hasOwn(messages, error.name) ? messages[error.name] : undefined
+  const message = typeof override === 'string' ? override : error.message
   const headers: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
@@ -392,5 +454,9 @@ export function renderError(
   }
   const challenge = error.challenge()
   if (challenge !== undefined) headers['www-authenticate'] = challenge
-  return { status: error.statusCode, headers, body: error.toBody(messageKey, message) }
+  return {
+    status: error.statusCode,
+    headers: validHeaders(headers),
+    body: error.toBody(messageKey, message),
+  }
 }

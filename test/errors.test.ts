@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import fc from 'fast-check'
 import {
   AccessTokenRequiredError,
   AuthXError,
@@ -356,14 +357,106 @@ void describe('messages and bodies', () => {
     assert.deepEqual(renderError(error).headers['retry-after'], '60')
   })
 
-  void test('challenges escape quotes and backslashes (RFC 7235 quoted-string)', () => {
+  void test('descriptions keep to RFC 6750 section 3: quotes become single quotes, the rest outside %x20-21 / %x23-5B / %x5D-7E becomes "?"', () => {
     assert.equal(
       new JWTDecodeError({ message: 'say "hi" \\ bye' }).challenge(),
-      'Bearer error="invalid_token", error_description="say \\"hi\\" \\\\ bye"',
+      `Bearer error="invalid_token", error_description="say 'hi' ? bye"`,
     )
     assert.equal(
-      new InsufficientScopeError(['a"b'], []).challenge(),
-      'Bearer error="insufficient_scope", scope="a\\"b"',
+      new JWTDecodeError({ message: 'a\r\nX-Injected: 1\t\u0000\u007f' }).challenge(),
+      'Bearer error="invalid_token", error_description="a??X-Injected: 1???"',
+    )
+    // One "?" per code point: an emoji outside the BMP is one character, not two halves.
+    assert.equal(
+      new LoginTypeMismatchError('管理者', 'ü🙂').challenge(),
+      `Bearer error="invalid_token", error_description="Token type mismatch: expected '???', got '??'"`,
+    )
+  })
+
+  void test('the scope attribute lists only scope-tokens, and is left out when none is one', () => {
+    const challenge = (required: string[]): string =>
+      new InsufficientScopeError(required, []).challenge()
+    assert.equal(
+      challenge(['read', 'admin:*']),
+      'Bearer error="insufficient_scope", scope="read admin:*"',
+    )
+    assert.equal(
+      challenge(['読む', 'read', 'a"b', 'c\\d', 'two words', 'tab\t', '', 'é', 'write']),
+      'Bearer error="insufficient_scope", scope="read write"',
+    )
+    assert.equal(challenge(['読む']), 'Bearer error="insufficient_scope"')
+    assert.equal(challenge(['a"b']), 'Bearer error="insufficient_scope"')
+    // Nothing was required (an "any of none" route): the contract's scope="" stays.
+    assert.equal(challenge([]), 'Bearer error="insufficient_scope", scope=""')
+    // The body keeps every scope as given.
+    assert.deepEqual(new InsufficientScopeError(['読む', 'read'], ['書く']).extraBody(), {
+      required_scopes: ['読む', 'read'],
+      provided_scopes: ['書く'],
+    })
+  })
+
+  void test('Retry-After is always 1*DIGIT, whatever number the limiter passes', () => {
+    for (const [input, header] of [
+      [Number.NaN, '1'],
+      [-5, '1'],
+      [0.2, '1'],
+      [Number.POSITIVE_INFINITY, '31622400'],
+      [1e21, '31622400'],
+    ] as const) {
+      const error = new RateLimitExceededError(input)
+      assert.equal(renderError(error).headers['retry-after'], header, String(input))
+      assert.equal(error.toBody().retry_after, Number(header))
+    }
+  })
+
+  void test('a subclass with its own challenge and headers cannot break the response', () => {
+    class Custom extends AuthXError {
+      override challenge(): string {
+        return 'Bearer realm="管理\r\nX-Injected: 1"'
+      }
+      override extraHeaders(): Record<string, string> {
+        return { 'X-Tenant': 'café\n', 'bad name': 'x', 'x-ok': 'fine\tvalue' }
+      }
+    }
+    const { headers } = renderError(new Custom())
+    assert.deepEqual(headers, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-tenant': 'caf??',
+      'x-ok': 'fine\tvalue',
+      'www-authenticate': 'Bearer realm="????X-Injected: 1"',
+    })
+  })
+
+  void test('every header any error renders is a valid header value, for any text (property)', () => {
+    // Any string, astral characters, controls and lone surrogates included.
+    const text = fc.string({ unit: 'binary', maxLength: 40 })
+    const errors = fc.oneof(
+      fc
+        .tuple(fc.array(text, { maxLength: 5 }), fc.array(text, { maxLength: 5 }))
+        .map(([required, provided]) => new InsufficientScopeError(required, provided)),
+      fc
+        .tuple(text, fc.option(text, { nil: null }))
+        .map(([expected, actual]) => new LoginTypeMismatchError(expected, actual)),
+      text.map((message) => new JWTDecodeError({ message })),
+      text.map((message) => new TokenExpiredError({ message })),
+      fc.double().map((seconds) => new RateLimitExceededError(seconds)),
+    )
+    fc.assert(
+      fc.property(
+        errors,
+        fc.dictionary(fc.constantFrom('JWTDecodeError', 'InsufficientScopeError'), text),
+        (error, messages) => {
+          const { headers, body } = renderError(error, 'detail', messages)
+          for (const [name, value] of Object.entries(headers)) {
+            assert.match(value, /^[\x20-\x7E]*$/, name)
+          }
+          // What undici and Node check before sending: neither throws.
+          assert.doesNotThrow(() => new Headers(headers))
+          assert.doesNotThrow(() => new Response(JSON.stringify(body), { headers }))
+          assert.equal(body.detail, messages[error.name] ?? error.message)
+        },
+      ),
     )
   })
 })
@@ -387,6 +480,21 @@ void describe('renderError', () => {
     assert.equal(
       renderError(new TokenInvalidSignatureError(), 'detail', messages).body.detail,
       'Signature verification failed',
+    )
+    // Only own string members override: an inherited or non-string member is no override.
+    const inherited = Object.create({ TokenExpiredError: 'from the prototype' }) as Record<
+      string,
+      string
+    >
+    assert.equal(
+      renderError(new TokenExpiredError(), 'detail', inherited).body.detail,
+      'Token has expired',
+    )
+    assert.equal(
+      renderError(new TokenExpiredError(), 'detail', {
+        TokenExpiredError: 42 as unknown as string,
+      }).body.detail,
+      'Token has expired',
     )
     // Extra body fields survive an override.
     assert.deepEqual(
