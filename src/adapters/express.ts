@@ -36,9 +36,8 @@ import type {
 import { MAX_BODY_BYTES } from '../internal/body.ts'
 import { BoundAuthX } from '../internal/bound-authx.ts'
 import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
-import type { GetTokenOptions, GuardOptions, RequestLike } from '../authx.ts'
+import type { GetTokenOptions, GuardOptions, PendingRefresh, RequestLike } from '../authx.ts'
 import type { AuthXOptions, TokenLocation } from '../config.ts'
-import { isRefreshableStatus } from '../features/implicit-refresh.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
@@ -670,8 +669,11 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
 
   /**
    * Turns on implicit refresh for cookie sessions: a request whose access cookie is valid but
-   * close to expiry gets a new access cookie on a successful response (status below 400, never
-   * on an error). Register it before the routes it should cover.
+   * close to expiry gets a new access cookie on a successful response (status below 400). Never
+   * on an error, nor on a response that sets or deletes an auth cookie itself (a login, a logout),
+   * nor when the handler revoked the token (or its session) meanwhile: the response's head is
+   * held until that is decided, which takes a revocation lookup at most. Register it before the
+   * routes it should cover.
    *
    * @param app - the Express application or router
    *
@@ -684,8 +686,8 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
    */
   implicitRefresh(app: Application | Router): void {
     const refresh = (req: ExpressRequest, res: ExpressResponse, next: NextFunction): void => {
-      this.prepareImplicitRefresh(new ExpressRequestView(req)).then((cookies) => {
-        if (cookies !== null) appendOnSuccess(res, cookies)
+      this.prepareImplicitRefresh(new ExpressRequestView(req)).then((pending) => {
+        if (pending !== null) holdHeadUntilConfirmed(res, pending)
         next()
       }, next)
     }
@@ -694,21 +696,94 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
   }
 }
 
+/** The `ServerResponse` methods through which the head of a response can leave. */
+const HEAD_WRITERS = ['writeHead', 'write', 'end', 'flushHeaders'] as const
+
+type HeadWriter = (typeof HEAD_WRITERS)[number]
+
 /**
- * Adds the cookies when the headers go out, if the final status is a success: `writeHead` is the
- * one place where the status is decided and the headers are not yet sent (Node calls it for an
- * implicit head too).
+ * The Set-Cookie values a response will carry if it calls `args` now: those already set, and
+ * those `writeHead(status, [message], headers)` passes (an object, or a flat name-value array).
  */
-function appendOnSuccess(res: ExpressResponse, cookies: readonly SetCookie[]): void {
-  // Kept with its own `this` through apply below.
-  // eslint-disable-next-line @typescript-eslint/unbound-method
-  const writeHead = res.writeHead
-  const patched = function (this: ExpressResponse, ...args: unknown[]): ExpressResponse {
-    const status = typeof args[0] === 'number' ? args[0] : this.statusCode
-    if (isRefreshableStatus(status)) sendCookies(this, cookies)
-    return (writeHead as (...a: unknown[]) => ExpressResponse).apply(this, args)
+function setCookiesAt(res: ExpressResponse, name: HeadWriter, args: readonly unknown[]): string[] {
+  const values: string[] = []
+  const add = (value: unknown): void => {
+    if (Array.isArray(value)) for (const item of value as unknown[]) add(item)
+    else if (typeof value === 'string' || typeof value === 'number') values.push(String(value))
   }
-  res.writeHead = patched as typeof res.writeHead
+  add(res.getHeader('set-cookie'))
+  if (name !== 'writeHead') return values
+  const headers = typeof args[1] === 'string' ? args[2] : args[1]
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2)
+      if (String(headers[i]).toLowerCase() === 'set-cookie') add(headers[i + 1])
+  } else if (typeof headers === 'object' && headers !== null) {
+    for (const [key, value] of Object.entries(headers))
+      if (key.toLowerCase() === 'set-cookie') add(value)
+  }
+  return values
+}
+
+/**
+ * Holds the head of a response until a pending implicit refresh is confirmed. Node sends the head
+ * from `writeHead`, or from the first `write`, `end` or `flushHeaders` (which call `writeHead`
+ * for an implicit head): the first of these calls takes the status and Set-Cookie values as they
+ * stand, starts `confirm`, and is queued with every call after it. Once `confirm` settles, the
+ * confirmed cookies are appended (none if it failed) and the calls replayed in order; from then
+ * on the methods pass straight through. No byte of the response leaves before the decision, so
+ * a logout's deletions are never followed by a new token cookie.
+ *
+ * While held, `write` answers `false` (as a full buffer does) and `'drain'` follows the replay, so
+ * a piped stream waits instead of piling up; `writeHead` and `end` answer the response, as they
+ * do. A queued call that throws on replay (a second `writeHead`, an invalid status) can no longer
+ * reach its caller: the response is destroyed with that error instead.
+ */
+function holdHeadUntilConfirmed(res: ExpressResponse, pending: PendingRefresh): void {
+  const target = res as unknown as Record<HeadWriter, (...args: unknown[]) => unknown>
+  const originals = new Map(HEAD_WRITERS.map((name) => [name, target[name]] as const))
+  let state: 'open' | 'held' | 'released' = 'open'
+  const queue: { name: HeadWriter; args: unknown[] }[] = []
+  let owesDrain = false
+  const call = (name: HeadWriter, args: unknown[]): unknown => originals.get(name)!.apply(res, args)
+  const release = (cookies: readonly SetCookie[]): void => {
+    state = 'released'
+    let wrote: unknown = true
+    try {
+      if (!res.headersSent) sendCookies(res, cookies)
+      for (const { name, args } of queue) {
+        const result = call(name, args)
+        if (name === 'write') wrote = result
+      }
+    } catch (error) {
+      res.destroy(error instanceof Error ? error : new Error(String(error)))
+      return
+    }
+    if (owesDrain && wrote !== false && !res.writableEnded) res.emit('drain')
+  }
+  for (const name of HEAD_WRITERS) {
+    target[name] = (...args: unknown[]): unknown => {
+      if (state === 'released') return call(name, args)
+      if (state === 'open') {
+        if (res.headersSent) {
+          state = 'released'
+          return call(name, args)
+        }
+        state = 'held'
+        const status =
+          name === 'writeHead' && typeof args[0] === 'number' ? args[0] : res.statusCode
+        pending.confirm(status, setCookiesAt(res, name, args)).then(release, () => {
+          // An unexpected failure to decide: send the response without the new cookie.
+          release([])
+        })
+      }
+      queue.push({ name, args })
+      if (name === 'write') {
+        owesDrain = true
+        return false
+      }
+      return name === 'flushHeaders' ? undefined : res
+    }
+  }
 }
 
 function sendCookies(res: ExpressResponse, cookies: readonly SetCookie[]): void {

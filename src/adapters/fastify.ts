@@ -24,9 +24,8 @@ import type {
 } from 'fastify'
 import { BoundAuthX } from '../internal/bound-authx.ts'
 import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
-import type { GuardOptions } from '../authx.ts'
+import type { GuardOptions, PendingRefresh } from '../authx.ts'
 import type { AuthXOptions } from '../config.ts'
-import { isRefreshableStatus } from '../features/implicit-refresh.ts'
 import type { SecurityRequirement } from '../features/openapi.ts'
 import { isAuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
@@ -49,11 +48,14 @@ export type FastifyGuard = (
 
 const PAYLOAD = Symbol('authx.payload')
 const REFRESHED = Symbol('authx.refreshed')
+const APPLIED = Symbol('authx.refreshApplied')
 const SUBJECT = Symbol('authx.subject')
 
 interface AuthXRequest {
   [PAYLOAD]?: TokenPayload
-  [REFRESHED]?: SetCookie[] | null
+  [REFRESHED]?: PendingRefresh | null
+  /** The refresh cookies an earlier run of the `onSend` hook added (Fastify reruns it on error). */
+  [APPLIED]?: readonly string[]
   [SUBJECT]?: unknown
 }
 
@@ -124,6 +126,46 @@ function attach(request: FastifyRequest, result: GuardResult | undefined): void 
 function sendCookies(reply: FastifyReply, cookies: readonly SetCookie[]): void {
   // Fastify appends repeated set-cookie headers instead of replacing them.
   for (const cookie of cookies) void reply.header('set-cookie', cookie.header)
+}
+
+/** A route option that holds one hook or several, as a fresh list. */
+function hookList<Hook>(hooks: Hook | readonly Hook[] | undefined): Hook[] {
+  if (hooks === undefined) return []
+  return Array.isArray(hooks) ? [...(hooks as readonly Hook[])] : [hooks as Hook]
+}
+
+/** The Set-Cookie values a reply carries so far, as a list. */
+function setCookiesOf(reply: FastifyReply): string[] {
+  const value = reply.getHeader('set-cookie')
+  if (value === undefined) return []
+  return Array.isArray(value) ? value.map(String) : [String(value)]
+}
+
+/**
+ * The second half of implicit refresh, as an `onSend` hook: asks the pending refresh whether its
+ * cookies may go out with this reply (its status, the Set-Cookie values the reply already carries)
+ * and appends them if so. Fastify runs `onSend` again when it replaces the reply with an error, so
+ * cookies an earlier run added are taken out first and the decision is made again.
+ */
+async function confirmRefresh(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+): Promise<unknown> {
+  const target = request as AuthXRequest
+  const pending = target[REFRESHED]
+  if (pending == null) return payload
+  const applied = target[APPLIED]
+  let current = setCookiesOf(reply)
+  if (applied !== undefined && applied.length > 0) {
+    current = current.filter((header) => !applied.includes(header))
+    void reply.removeHeader('set-cookie')
+    for (const header of current) void reply.header('set-cookie', header)
+  }
+  const cookies = await pending.confirm(reply.statusCode, current)
+  target[APPLIED] = cookies.map((cookie) => cookie.header)
+  sendCookies(reply, cookies)
+  return payload
 }
 
 /**
@@ -283,20 +325,34 @@ export class AuthX extends BoundAuthX<FastifyReply, FastifyGuard> {
 
   /**
    * Turns on implicit refresh for cookie sessions: a request whose access cookie is valid but
-   * close to expiry gets a new access cookie on a successful response (never on an error).
+   * close to expiry gets a new access cookie on a successful response. Never on an error, nor on
+   * a response that sets or deletes an auth cookie itself (a login, a logout), nor when the
+   * handler revoked the token (or its session) meanwhile.
+   *
+   * It covers the routes declared after the call: each gets an `onRequest` hook that prepares the
+   * new cookie and an `onSend` hook that decides, once the reply is known, whether it goes out.
+   * Being route hooks, they run after every application-level hook of their kind, so the reply
+   * they judge already holds the cookies of `@fastify/cookie` (whose `onSend` hook writes them)
+   * wherever that plugin was registered.
    *
    * @param app - the Fastify instance (call before declaring the routes it should cover)
+   *
+   * @example
+   * ```ts
+   * const auth = new AuthX({ secretKey, tokenLocation: ['cookies'], implicitRefreshDeltatime: 300 })
+   * auth.implicitRefresh(app)
+   * app.get('/page', { preHandler: auth.accessTokenRequired }, page)
+   * ```
    */
   implicitRefresh(app: FastifyInstance): void {
-    app.addHook('onRequest', async (request) => {
+    const prepare = async (request: FastifyRequest): Promise<void> => {
       ;(request as AuthXRequest)[REFRESHED] = await this.prepareImplicitRefresh(
         new FastifyRequestView(request),
       )
-    })
-    app.addHook('onSend', async (request, reply, payload) => {
-      const cookies = (request as AuthXRequest)[REFRESHED]
-      if (cookies != null && isRefreshableStatus(reply.statusCode)) sendCookies(reply, cookies)
-      return payload
+    }
+    app.addHook('onRoute', (route) => {
+      route.onRequest = [...hookList(route.onRequest), prepare]
+      route.onSend = [...hookList(route.onSend), confirmRefresh]
     })
   }
 

@@ -24,7 +24,6 @@ import { BoundAuthX } from '../internal/bound-authx.ts'
 import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
 import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions } from '../config.ts'
-import { isRefreshableStatus } from '../features/implicit-refresh.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
@@ -318,8 +317,10 @@ export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
 
   /**
    * Turns on implicit refresh for cookie sessions: a request whose access cookie is valid but
-   * close to expiry gets a new access cookie on a successful response (status below 400, never
-   * on an error). Register it before the routes it should cover.
+   * close to expiry gets a new access cookie on a successful response (status below 400). Never
+   * on an error, nor on a response that sets or deletes an auth cookie itself (a login, a logout),
+   * nor when the handler revoked the token (or its session) meanwhile. Register it before the
+   * routes it should cover.
    *
    * @param app - the Hono app
    *
@@ -333,10 +334,13 @@ export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   implicitRefresh(app: Hono<any, any, any>): void {
     const refresh: MiddlewareHandler = async (c, next) => {
-      const cookies = await this.prepareImplicitRefresh(new HonoRequestView(c))
+      const pending = await this.prepareImplicitRefresh(new HonoRequestView(c))
       await next()
-      // After next(), c.res is final: the handler's response or the error handler's.
-      if (cookies === null || !isRefreshableStatus(c.res.status)) return
+      if (pending === null) return
+      // After next(), c.res is final: the handler's response or the error handler's, with the
+      // cookies it sets or deletes itself.
+      const cookies = await pending.confirm(c.res.status, c.res.headers.getSetCookie())
+      if (cookies.length === 0) return
       try {
         for (const cookie of cookies) c.res.headers.append('Set-Cookie', cookie.header)
       } catch {
