@@ -53,7 +53,8 @@ const COMPARISONS: ReadonlySet<string> = new Set(['gt', 'gte', 'lt', 'lte'])
  * - `in` / `not_in`: membership in `value`; a string or any non-array `value` counts as a
  *   one-element list.
  * - `contains`: the value read is a string holding `value` as a substring, an array or `Set`
- *   holding it as an element, a `Map` or object holding it as a key; false when missing.
+ *   holding it as an element, a `Map` or object holding it as a key (never `__proto__`,
+ *   `constructor` or `prototype`); false when missing.
  * - `gt`, `gte`, `lt`, `lte`: numbers with numbers, bigints with bigints, strings with strings,
  *   Dates with Dates; false when missing or of another kind.
  * - `exists`: the value is neither `null` nor missing.
@@ -66,7 +67,10 @@ const COMPARISONS: ReadonlySet<string> = new Set(['gt', 'gte', 'lt', 'lte'])
 export interface PolicyCondition {
   /** Where the value is read. */
   source: PolicySource
-  /** A dotted path (`profile.department`, `tags.0`); only own properties are followed. */
+  /**
+   * A dotted path (`profile.department`, `tags.0`); only own properties are followed. A segment
+   * named `__proto__`, `constructor` or `prototype` is refused when the rule is added.
+   */
   key: string
   /** @defaultValue `"equals"` */
   operator?: PolicyOperator | undefined
@@ -167,9 +171,18 @@ export interface PolicyEngineOptions {
 // ------------------------------------------------------------------ reading attributes
 
 /**
+ * Path segments that always read as missing. `JSON.parse` makes `__proto__` an own key, so a
+ * token whose payload holds `{"__proto__": {"role": "admin"}}` would otherwise satisfy a rule on
+ * `__proto__.role`, a rule its author meant as "the prototype, which never matches"; and
+ * `constructor` / `prototype` name the same hazard on objects a caller passes in.
+ */
+const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
  * Reads a dotted path from plain objects, arrays and `Map`s. Only own properties are followed,
- * so `constructor.prototype`, `__proto__` or `toString` read as undefined: a rule can never
- * reach (or compare against) a prototype, whatever the path.
+ * so `toString` or `list.map` read as undefined, and a segment named `__proto__`, `constructor`
+ * or `prototype` reads as undefined whatever the object holds, even as an own key or a `Map`
+ * key: a rule can never reach (or compare against) a prototype, whatever the path or the data.
  *
  * @param source - the object to read
  * @param key - a dotted path such as `profile.department`
@@ -178,7 +191,7 @@ export interface PolicyEngineOptions {
 export function readPolicyAttribute(source: unknown, key: string): unknown {
   let current = source
   for (const part of key.split('.')) {
-    if (current === null || current === undefined) return undefined
+    if (current === null || current === undefined || FORBIDDEN_SEGMENTS.has(part)) return undefined
     if (current instanceof Map) current = (current as Map<unknown, unknown>).get(part)
     else if (typeof current === 'object' || typeof current === 'function') {
       current = Object.hasOwn(current, part)
@@ -313,6 +326,8 @@ function contains(container: unknown, value: unknown): boolean {
   if (typeof container === 'string') return typeof value === 'string' && container.includes(value)
   if (Array.isArray(container)) return container.some((item) => isEqual(item, value))
   if (container instanceof Set) return container.has(value)
+  // As key membership, the prototype names are missing, as they are in paths.
+  if (typeof value === 'string' && FORBIDDEN_SEGMENTS.has(value)) return false
   if (container instanceof Map) return container.has(value)
   if (typeof container === 'object')
     return typeof value === 'string' && Object.hasOwn(container, value)
@@ -373,6 +388,14 @@ function normalizeCondition(condition: unknown, where: string): Readonly<PolicyC
   }
   if (typeof key !== 'string' || key === '' || key.split('.').includes('')) {
     fail(`${where}.key`, 'expected a dotted path such as "profile.department"')
+  }
+  // Such a path could only ever read as missing; a rule naming one is a mistake or a probe.
+  const forbidden = key.split('.').find((part) => FORBIDDEN_SEGMENTS.has(part))
+  if (forbidden !== undefined) {
+    fail(
+      `${where}.key`,
+      `"${forbidden}" cannot be a path segment (__proto__, constructor and prototype always read as missing); rename the attribute`,
+    )
   }
   if (typeof operator !== 'string' || !OPERATORS.has(operator)) {
     fail(
@@ -500,7 +523,8 @@ export class PolicyEngine {
    * Appends a rule.
    *
    * @param rule - the rule
-   * @throws TypeError when the rule is malformed (unknown effect, source or operator...)
+   * @throws TypeError when the rule is malformed (unknown effect, source or operator, a path
+   *   through `__proto__`, `constructor` or `prototype`...)
    */
   addRule(rule: PolicyRule): void {
     this.#rules.push(validatePolicyRule(rule))

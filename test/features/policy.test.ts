@@ -39,6 +39,9 @@ async function holds(
   return decision.allowed
 }
 
+/** A rule matching every action and resource, for conditions under test. */
+const ALLOW_ALL: PolicyRule = { effect: 'allow', actions: ['*'], resources: ['*'] }
+
 /** Whether `operator` holds between the resource attribute `v` (absent when omitted) and `value`. */
 async function op(operator: PolicyOperator, value: unknown, ...attr: [unknown?]): Promise<boolean> {
   const resourceAttrs = attr.length === 0 ? {} : { v: attr[0] }
@@ -262,21 +265,29 @@ void describe('policy conditions: sources and paths', () => {
 
   void it('never walks prototypes: constructor, __proto__ and inherited methods read as undefined', async () => {
     const subject = { name: 'x', list: [] as unknown[] }
+    for (const key of ['toString', 'hasOwnProperty', 'list.map', 'name.length']) {
+      assert.equal(readPolicyAttribute(subject, key), undefined, key)
+      assert.equal(
+        await holds({ source: 'subject', key, operator: 'exists' }, { subject }),
+        false,
+        key,
+      )
+    }
+    // Prototype names cannot even be written in a rule; the reader alone says missing.
     for (const key of [
       'constructor',
       'constructor.prototype',
       'constructor.name',
       '__proto__',
       '__proto__.polluted',
-      'toString',
-      'hasOwnProperty',
-      'list.map',
       'list.constructor.prototype',
+      'prototype',
     ]) {
       assert.equal(readPolicyAttribute(subject, key), undefined, key)
-      assert.equal(
-        await holds({ source: 'subject', key, operator: 'exists' }, { subject }),
-        false,
+      assert.throws(
+        () =>
+          new PolicyEngine().addRule({ ...ALLOW_ALL, conditions: [{ source: 'subject', key }] }),
+        /rule\.conditions\[0\]\.key: "(__proto__|constructor|prototype)" cannot be a path segment/,
         key,
       )
     }
@@ -290,24 +301,72 @@ void describe('policy conditions: sources and paths', () => {
     assert.equal(readPolicyAttribute(new User(), 'role'), undefined, 'not prototype getters')
   })
 
-  void it('reads an own "__proto__" key as a plain value', () => {
-    const parsed = JSON.parse('{"__proto__": {"admin": true}}') as unknown
-    assert.equal(readPolicyAttribute(parsed, '__proto__.admin'), true)
+  void it('reads own "__proto__", "constructor" and "prototype" keys as missing too, in objects and Maps', () => {
+    const parsed = JSON.parse(
+      '{"__proto__": {"admin": true}, "constructor": {"admin": true}, "prototype": {"admin": true}, "ok": {"admin": true}}',
+    ) as unknown
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      assert.equal(readPolicyAttribute(parsed, `${key}.admin`), undefined, key)
+      assert.equal(readPolicyAttribute({ nested: parsed }, `nested.${key}`), undefined, key)
+      assert.equal(
+        readPolicyAttribute(new Map([[key, { admin: true }]]), `${key}.admin`),
+        undefined,
+      )
+    }
+    assert.equal(readPolicyAttribute(parsed, 'ok.admin'), true, 'other own keys are read')
     assert.equal(({} as Record<string, unknown>).admin, undefined, 'nothing polluted')
   })
 
-  void it('a token claim named __proto__ reaches the subject as a plain key without pollution', async () => {
+  void it('"contains" never finds a prototype name as a key, even an own one', async () => {
+    const resourceAttrs = JSON.parse(
+      '{"grants": {"__proto__": 1, "constructor": 1, "prototype": 1, "read": 1}}',
+    ) as unknown
+    for (const value of ['__proto__', 'constructor', 'prototype']) {
+      assert.equal(
+        await holds(
+          { source: 'resource', key: 'grants', operator: 'contains', value },
+          { resourceAttrs },
+        ),
+        false,
+        value,
+      )
+      const map = new Map([[value, 1]])
+      assert.equal(
+        await holds(
+          { source: 'resource', key: 'grants', operator: 'contains', value },
+          { resourceAttrs: { grants: map } },
+        ),
+        false,
+        `Map ${value}`,
+      )
+    }
+    assert.equal(
+      await holds(
+        { source: 'resource', key: 'grants', operator: 'contains', value: 'read' },
+        { resourceAttrs },
+      ),
+      true,
+    )
+    // As a substring or an array element the names are ordinary text.
+    assert.equal(
+      await holds(
+        { source: 'resource', key: 'v', operator: 'contains', value: 'constructor' },
+        { resourceAttrs: { v: ['constructor'] } },
+      ),
+      true,
+    )
+  })
+
+  void it('a token claim named __proto__ reaches the subject as a plain key without pollution, and grants nothing', () => {
     const token = auth.createAccessToken('alice', {
       data: JSON.parse('{"__proto__": {"isAdmin": true}}') as Record<string, unknown>,
     })
     const payload = auth.verifyTokenSync(token)
     const subject = defaultPolicySubject(payload)
     assert.equal(Object.getPrototypeOf(subject), Object.prototype)
+    assert.ok(Object.hasOwn(subject, '__proto__'))
     assert.equal((subject as { isAdmin?: unknown }).isAdmin, undefined)
-    assert.equal(
-      await holds({ source: 'subject', key: '__proto__.isAdmin', value: true }, { payload }),
-      true,
-    )
+    assert.equal(readPolicyAttribute(subject, '__proto__.isAdmin'), undefined)
   })
 })
 
@@ -641,6 +700,21 @@ void describe('policy rules: validation', () => {
       /rule\.conditions\[0\]\.key/,
     ],
     [
+      'a "__proto__" path segment',
+      bad({ conditions: [{ source: 'token', key: '__proto__.role', value: 'admin' }] }),
+      /rule\.conditions\[0\]\.key: "__proto__" cannot be a path segment/,
+    ],
+    [
+      'a "constructor" path segment',
+      bad({ conditions: [{ source: 'subject', key: 'profile.constructor' }] }),
+      /rule\.conditions\[0\]\.key: "constructor" cannot be a path segment/,
+    ],
+    [
+      'a "prototype" path segment',
+      bad({ conditions: [{ source: 'resource', key: 'a.prototype.b', operator: 'exists' }] }),
+      /rule\.conditions\[0\]\.key: "prototype" cannot be a path segment/,
+    ],
+    [
       'comparison without a comparable value',
       bad({ conditions: [{ source: 'subject', key: 'age', operator: 'gt', value: { n: 1 } }] }),
       /rule\.conditions\[0\]\.value: gt needs a number, bigint, string or Date/,
@@ -778,7 +852,9 @@ void describe('policy environment', () => {
     assert.equal(env.hour, 3)
     assert.equal(env.tenant, 'acme')
     assert.equal(Object.getPrototypeOf(env), Object.prototype)
-    assert.deepEqual(readPolicyAttribute(env, '__proto__'), { x: 1 })
+    // The override stays an own key, and like every prototype name it reads as missing.
+    assert.ok(Object.hasOwn(env, '__proto__'))
+    assert.equal(readPolicyAttribute(env, '__proto__'), undefined)
   })
 
   void it('is built for evaluate when the context has none, and conditions read it', async () => {
