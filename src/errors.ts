@@ -104,12 +104,16 @@ export class AuthXError extends Error {
  * `%x20-21 / %x23-5B / %x5D-7E`. A message can carry text from the configuration (login types,
  * overridden messages) or from a token (the login type it claims), and a header value outside
  * Latin-1, or with a control character, makes Node, undici and every framework refuse the whole
- * response: the client would get the framework's 500 instead of the 401/403 contract. Double
- * quotes become single quotes and every other character outside the set (one per code point)
- * becomes `?`; the JSON body keeps the full text.
+ * response: the client would get the framework's 500 instead of the 401/403 contract (and a raw
+ * CR LF would split the header). Line breaks become one space, double quotes single quotes, and
+ * every other character outside the set (one per code point) `?`; the JSON body keeps the full
+ * text.
  */
 function descriptionValue(value: string): string {
-  return value.replaceAll('"', "'").replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/gu, '?')
+  return value
+    .replace(/[\r\n]+/g, ' ')
+    .replaceAll('"', "'")
+    .replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/gu, '?')
 }
 
 /** A scope-token of RFC 6749 section 3.3, the only thing RFC 6750's `scope` attribute lists. */
@@ -411,13 +415,14 @@ const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
  * The last gate before headers reach a framework. The built-in errors already render valid
  * values; a subclass may override `challenge()` or `extraHeaders()` with any text, and one bad
  * header makes the framework drop the whole 401/403 for its own 500. A name that is not a token
- * is left out; a value keeps visible ASCII, space and tab, anything else becomes `?`.
+ * is left out; in a value line breaks become one space, and anything but visible ASCII, space
+ * and tab becomes `?`.
  */
 function validHeaders(headers: Record<string, string>): Record<string, string> {
   const valid: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
     if (!FIELD_NAME.test(name) || typeof value !== 'string') continue
-    valid[name.toLowerCase()] = value.replace(/[^\t\x20-\x7E]/gu, '?')
+    valid[name.toLowerCase()] = value.replace(/[\r\n]+/g, ' ').replace(/[^\t\x20-\x7E]/gu, '?')
   }
   return valid
 }

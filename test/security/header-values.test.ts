@@ -165,7 +165,7 @@ for (const driver of DRIVERS) {
             expected_type: '管理者',
             actual_type: INJECTED,
           },
-          challenge: `Bearer error="invalid_token", error_description="Token type mismatch: expected '???', got 'user??X-Injected: yes'"`,
+          challenge: `Bearer error="invalid_token", error_description="Token type mismatch: expected '???', got 'user X-Injected: yes'"`,
           // The handler is the thrower: it ran once, and the error became the contract.
           handlerRuns: 1,
         },
