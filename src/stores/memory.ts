@@ -13,6 +13,7 @@ import type {
   SessionRecord,
   Store,
 } from './types.ts'
+import { StoreUnavailableError } from '../errors.ts'
 
 /** Names of the maps a {@link MemoryStore} keeps, as reported by {@link MemoryStore.stats}. */
 export type MemoryStoreMap =
@@ -24,24 +25,55 @@ export type MemoryStoreMap =
   | 'rateLimits'
   | 'sessions'
 
-/** What {@link MemoryStoreOptions.onEvict} is told when a live entry makes room for a new one. */
-export interface MemoryEvictionEvent {
-  /** The map that was full. */
+/**
+ * What {@link MemoryStoreOptions.onFull} is told when a map has reached its cap and holds no
+ * expired entry to make room with.
+ */
+export interface MemoryStoreFullEvent {
+  /** The map that is full. */
   readonly map: MemoryStoreMap
-  /** When the evicted entry would have expired on its own (seconds since the epoch). */
-  readonly expiresAt: number
+  /** Its cap. */
+  readonly maxEntries: number
+  /** The option that sets the cap, to raise: `maxEntries` or `maxEntriesPerMap.<map>`. */
+  readonly option: string
+  /**
+   * `refused`: security state (revocations, spent refresh tokens, sessions) is never dropped
+   * before it expires, so the new entry was refused and the caller got a 503
+   * `StoreUnavailableError`. `evicted`: a rate-limit window (the only kind that may go) was
+   * dropped to make room, so that key's count starts again.
+   */
+  readonly action: 'refused' | 'evicted'
+  /** A sentence saying all of the above, as the default warning prints it. */
+  readonly message: string
 }
+
+/**
+ * The former name of {@link MemoryStoreFullEvent}.
+ *
+ * @deprecated Use {@link MemoryStoreFullEvent}; live security entries are no longer evicted.
+ */
+export type MemoryEvictionEvent = MemoryStoreFullEvent
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /**
    * Most entries kept in each map (revoked tokens, sessions, families and subjects, used refresh
-   * tokens, rate-limit keys, sessions). When a map is full, an insert first drops expired entries,
-   * then the entry that expires soonest.
+   * tokens, rate-limit keys, sessions). When a map is full, an insert first drops expired
+   * entries. If none has expired, a rate-limit window makes room (the one closest to its end),
+   * but security state is never dropped early: the new entry is refused with a 503
+   * `StoreUnavailableError` (fail closed) and {@link MemoryStoreOptions.onFull} is told. Size it
+   * from the memory per entry in `docs/revocation-and-sessions.md`, or use `RedisStore`.
    *
    * @defaultValue 100_000
    */
   readonly maxEntries?: number | undefined
+  /**
+   * A cap for some maps in particular, over `maxEntries` (for instance a larger
+   * `usedRefreshTokens` when every refresh of a rotating family adds one entry).
+   *
+   * @defaultValue `maxEntries` for every map
+   */
+  readonly maxEntriesPerMap?: Partial<Record<MemoryStoreMap, number>> | undefined
   /**
    * Current time in seconds since the epoch. Inject one in tests to move time without waiting.
    *
@@ -49,10 +81,14 @@ export interface MemoryStoreOptions {
    */
   readonly clock?: (() => number) | undefined
   /**
-   * Called when a map is full of live entries and one of them is dropped before its expiry, so a
-   * too-small `maxEntries` shows up in logs instead of as a silently forgotten revocation.
+   * Called when a full map refuses an entry or evicts a rate-limit window, so that a too-small
+   * cap shows up in logs and alerts. Called on the first such event of a map, then at most once
+   * a minute per map (by the store's clock), so a flood cannot flood the logs too.
+   *
+   * @defaultValue a process warning (`process.emitWarning`, code `AUTHX_MEMORY_STORE_FULL`), or
+   *   `console.warn` where there is no `process`
    */
-  readonly onEvict?: ((event: MemoryEvictionEvent) => void) | undefined
+  readonly onFull?: ((event: MemoryStoreFullEvent) => void) | undefined
 }
 
 /** Entry counts per map (expired entries not yet swept included). */
@@ -61,31 +97,94 @@ export type MemoryStoreStats = Record<MemoryStoreMap, number>
 const DEFAULT_MAX_ENTRIES = 100_000
 /** Expired heap roots dropped per write: enough to keep up with inserts, small enough to be O(1). */
 const SWEEP_BUDGET = 16
+/** Seconds between two warnings about one full map. */
+const WARNING_INTERVAL = 60
 const KINDS: ReadonlySet<string> = new Set<RevocationKind>(['jti', 'sid', 'fam'])
+const MAPS: ReadonlySet<string> = new Set<MemoryStoreMap>([
+  'revokedTokens',
+  'revokedSessions',
+  'revokedFamilies',
+  'revokedSubjects',
+  'usedRefreshTokens',
+  'rateLimits',
+  'sessions',
+])
+
+/** The default {@link MemoryStoreOptions.onFull}. */
+function warn(event: MemoryStoreFullEvent): void {
+  // The core also runs where there is no `process` (edge runtimes): fall back to the console.
+  if (typeof process !== 'undefined' && typeof process.emitWarning === 'function')
+    process.emitWarning(event.message, { type: 'AuthXWarning', code: 'AUTHX_MEMORY_STORE_FULL' })
+  else console.warn(`AuthXWarning: ${event.message}`)
+}
+
+/** How one map behaves when it reaches its cap. */
+class Capacity {
+  readonly map: MemoryStoreMap
+  readonly maxEntries: number
+  readonly option: string
+  /** Whether a live entry may make room (rate-limit windows only). */
+  readonly evictable: boolean
+  private readonly onFull: (event: MemoryStoreFullEvent) => void
+  private lastWarning = -Infinity
+
+  constructor(
+    map: MemoryStoreMap,
+    maxEntries: number,
+    option: string,
+    onFull: (event: MemoryStoreFullEvent) => void,
+  ) {
+    this.map = map
+    this.maxEntries = maxEntries
+    this.option = option
+    this.evictable = map === 'rateLimits'
+    this.onFull = onFull
+  }
+
+  /** Why the map cannot take one more entry; also the `reason` of the 503. */
+  get reason(): string {
+    return `${this.option} (${this.maxEntries}) reached for ${this.map}`
+  }
+
+  /** Tells `onFull`, once per {@link WARNING_INTERVAL} at most. */
+  report(action: MemoryStoreFullEvent['action'], now: number): void {
+    if (now - this.lastWarning < WARNING_INTERVAL) return
+    this.lastWarning = now
+    const message =
+      action === 'refused'
+        ? `MemoryStore: ${this.reason}; new entries are refused with a 503 until some expire. ` +
+          `Raise ${this.option} (see the memory per entry in the docs) or use RedisStore.`
+        : `MemoryStore: ${this.reason}; rate-limit windows are being evicted before their end, ` +
+          `so their counts restart. Raise ${this.option} or use RedisStore.`
+    try {
+      this.onFull({
+        map: this.map,
+        maxEntries: this.maxEntries,
+        option: this.option,
+        action,
+        message,
+      })
+    } catch {
+      // A failing logger must not change what the store does: refuse (503) or make room.
+    }
+  }
+}
 
 /**
  * Keys with an expiry, bounded in number. A binary min-heap over expiry (parallel arrays, to keep
- * a million entries cheap) finds both the expired entries to sweep and the soonest-expiring live
- * entry to evict in O(log n), with no timer. Heap nodes are not removed when a key is deleted or
- * re-set: a node is live only while the map still holds that key with that expiry, and the heap is
- * rebuilt when stale nodes outnumber live ones.
+ * a million entries cheap) finds both the expired entries to sweep and the soonest-expiring entry
+ * in O(log n), with no timer. Heap nodes are not removed when a key is deleted or re-set: a node
+ * is live only while the map still holds that key with that expiry, and the heap is rebuilt when
+ * stale nodes outnumber live ones.
  */
 class ExpiringKeys {
   protected readonly expiries = new Map<string, number>()
   private heapExp: number[] = []
   private heapKey: string[] = []
-  private readonly name: MemoryStoreMap
-  private readonly maxEntries: number
-  private readonly onEvict: ((event: MemoryEvictionEvent) => void) | undefined
+  private readonly capacity: Capacity
 
-  constructor(
-    name: MemoryStoreMap,
-    maxEntries: number,
-    onEvict: ((event: MemoryEvictionEvent) => void) | undefined,
-  ) {
-    this.name = name
-    this.maxEntries = maxEntries
-    this.onEvict = onEvict
+  constructor(capacity: Capacity) {
+    this.capacity = capacity
   }
 
   get size(): number {
@@ -107,14 +206,20 @@ class ExpiringKeys {
     return this.expiryOf(key, now) !== undefined
   }
 
-  /** Sets the expiry of `key`; an expiry already past stores nothing (and forgets `key`). */
+  /**
+   * Sets the expiry of `key`; an expiry already past stores nothing (and forgets `key`).
+   *
+   * @throws StoreUnavailableError when a new key finds the map full of live security entries;
+   *   nothing has changed then but the sweep of expired entries
+   */
   protected setExpiry(key: string, expiresAt: number, now: number): boolean {
     this.sweep(now)
     if (expiresAt <= now) {
       if (this.expiries.has(key)) this.remove(key)
       return false
     }
-    if (!this.expiries.has(key) && this.expiries.size >= this.maxEntries) this.evictOne(now)
+    if (!this.expiries.has(key) && this.expiries.size >= this.capacity.maxEntries)
+      this.makeRoom(now)
     this.expiries.set(key, expiresAt)
     this.push(expiresAt, key)
     if (this.heapExp.length > 2 * this.expiries.size + 1024) this.rebuild()
@@ -144,17 +249,27 @@ class ExpiringKeys {
     }
   }
 
-  /** Makes room: the soonest-expiring entry goes, which is an expired one whenever there is any. */
-  private evictOne(now: number): void {
-    while (this.heapExp.length > 0) {
-      const expiresAt = this.heapExp[0]!
+  /**
+   * Makes room for one key. The soonest-expiring entry is an expired one whenever there is any,
+   * and then it goes. Otherwise every entry is live: a rate-limit window may still go (its key
+   * just counts from zero again), but forgetting a revocation, a spent refresh token or a session
+   * before its expiry would let a revoked token back in, so the insert is refused (fail closed).
+   */
+  private makeRoom(now: number): void {
+    // Drop heap nodes left behind by deleted or re-set keys, so that the root is a live entry.
+    while (this.heapExp.length > 0 && this.expiries.get(this.heapKey[0]!) !== this.heapExp[0]!)
+      this.popRoot()
+    if (this.heapExp.length === 0) return
+    const expiresAt = this.heapExp[0]!
+    if (expiresAt <= now || this.capacity.evictable) {
       const key = this.heapKey[0]!
       this.popRoot()
-      if (this.expiries.get(key) !== expiresAt) continue
       this.remove(key)
-      if (expiresAt > now) this.onEvict?.({ map: this.name, expiresAt })
+      if (expiresAt > now) this.capacity.report('evicted', now)
       return
     }
+    this.capacity.report('refused', now)
+    throw new StoreUnavailableError({ reason: this.capacity.reason })
   }
 
   private push(expiresAt: number, key: string): void {
@@ -233,13 +348,8 @@ class ExpiringMap<V> extends ExpiringKeys {
   private readonly values = new Map<string, V>()
   private readonly onRemove: ((key: string, value: V) => void) | undefined
 
-  constructor(
-    name: MemoryStoreMap,
-    maxEntries: number,
-    onEvict: ((event: MemoryEvictionEvent) => void) | undefined,
-    onRemove?: (key: string, value: V) => void,
-  ) {
-    super(name, maxEntries, onEvict)
+  constructor(capacity: Capacity, onRemove?: (key: string, value: V) => void) {
+    super(capacity)
     this.onRemove = onRemove
   }
 
@@ -300,11 +410,51 @@ function copySession(session: SessionRecord): SessionRecord {
 }
 
 /**
+ * The cap of each map: `maxEntriesPerMap[map]` when given, `maxEntries` otherwise.
+ *
+ * @throws TypeError for a cap that is not a positive integer or an unknown map name
+ */
+function capacities(
+  options: MemoryStoreOptions,
+  onFull: (event: MemoryStoreFullEvent) => void,
+): Record<MemoryStoreMap, Capacity> {
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1)
+    throw new TypeError('MemoryStore: maxEntries must be a positive integer')
+  const perMap = options.maxEntriesPerMap ?? {}
+  if (typeof perMap !== 'object' || perMap === null)
+    throw new TypeError('MemoryStore: maxEntriesPerMap must be an object')
+  for (const [map, cap] of Object.entries(perMap)) {
+    if (!MAPS.has(map)) throw new TypeError(`MemoryStore: maxEntriesPerMap has no map ${map}`)
+    if (cap !== undefined && (!Number.isSafeInteger(cap) || cap < 1))
+      throw new TypeError(`MemoryStore: maxEntriesPerMap.${map} must be a positive integer`)
+  }
+  const capacity = (map: MemoryStoreMap): Capacity => {
+    const own = perMap[map]
+    return own === undefined
+      ? new Capacity(map, maxEntries, 'maxEntries', onFull)
+      : new Capacity(map, own, `maxEntriesPerMap.${map}`, onFull)
+  }
+  return {
+    revokedTokens: capacity('revokedTokens'),
+    revokedSessions: capacity('revokedSessions'),
+    revokedFamilies: capacity('revokedFamilies'),
+    revokedSubjects: capacity('revokedSubjects'),
+    usedRefreshTokens: capacity('usedRefreshTokens'),
+    rateLimits: capacity('rateLimits'),
+    sessions: capacity('sessions'),
+  }
+}
+
+/**
  * The embedded {@link Store}: revocations, refresh-token families, sessions and rate limits kept in
  * this process's memory.
  *
- * - Bounded: each map holds at most `maxEntries` keys. A full map drops expired entries first, then
- *   the entry that expires soonest (the revocation whose token is closest to dying anyway).
+ * - Bounded, fail closed: each map holds at most `maxEntries` keys. A full map drops expired
+ *   entries to make room; when none has expired, security state (revocations, spent refresh
+ *   tokens, revoked families and subjects, sessions) is never dropped before its expiry: the new
+ *   entry is refused with a 503 `StoreUnavailableError` and `onFull` is told. Only rate-limit
+ *   windows may be evicted early.
  * - Expiring: an entry is gone at its `expiresAt`; expired entries are dropped when read and swept a
  *   few at a time on every write. No timer is used, so the store never keeps the process alive.
  * - Atomic: every method runs synchronously to completion before its promise resolves, so
@@ -321,6 +471,14 @@ function copySession(session: SessionRecord): SessionRecord {
  * now += 61
  * await store.isRevoked({ sub: 'alice', jti: 'abc' }) // false: the token has expired anyway
  * ```
+ *
+ * @example Caps sized for a million revocations, full maps reported to the application's logger
+ * ```ts
+ * const store = new MemoryStore({
+ *   maxEntries: 1_000_000,
+ *   onFull: ({ message }) => log.error(message),
+ * })
+ * ```
  */
 export class MemoryStore implements Store {
   private readonly clock: () => number
@@ -335,26 +493,24 @@ export class MemoryStore implements Store {
   private readonly sessionsBySub = new Map<string, Set<string>>()
 
   /**
-   * @param options - size bound, clock and eviction hook
-   * @throws TypeError when `maxEntries` is not a positive integer or `clock` not a function
+   * @param options - size caps, clock and full-map hook
+   * @throws TypeError when a cap is not a positive integer, `maxEntriesPerMap` names an unknown
+   *   map, or `clock` or `onFull` is not a function
    */
   constructor(options: MemoryStoreOptions = {}) {
-    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1)
-      throw new TypeError('MemoryStore: maxEntries must be a positive integer')
     const clock = options.clock ?? (() => Date.now() / 1000)
     if (typeof clock !== 'function') throw new TypeError('MemoryStore: clock must be a function')
+    const onFull = options.onFull ?? warn
+    if (typeof onFull !== 'function') throw new TypeError('MemoryStore: onFull must be a function')
+    const caps = capacities(options, onFull)
     this.clock = clock
-    const onEvict = options.onEvict
-    this.jtis = new ExpiringSet('revokedTokens', maxEntries, onEvict)
-    this.sids = new ExpiringSet('revokedSessions', maxEntries, onEvict)
-    this.fams = new ExpiringSet('revokedFamilies', maxEntries, onEvict)
-    this.subjects = new ExpiringMap('revokedSubjects', maxEntries, onEvict)
-    this.used = new ExpiringSet('usedRefreshTokens', maxEntries, onEvict)
-    this.windows = new ExpiringMap('rateLimits', maxEntries, onEvict)
-    this.sessions = new ExpiringMap('sessions', maxEntries, onEvict, (id, session) =>
-      this.unindex(session.sub, id),
-    )
+    this.jtis = new ExpiringSet(caps.revokedTokens)
+    this.sids = new ExpiringSet(caps.revokedSessions)
+    this.fams = new ExpiringSet(caps.revokedFamilies)
+    this.subjects = new ExpiringMap(caps.revokedSubjects)
+    this.used = new ExpiringSet(caps.usedRefreshTokens)
+    this.windows = new ExpiringMap(caps.rateLimits)
+    this.sessions = new ExpiringMap(caps.sessions, (id, session) => this.unindex(session.sub, id))
   }
 
   /**
@@ -363,6 +519,8 @@ export class MemoryStore implements Store {
    * @param kind - `jti`, `sid` or `fam`
    * @param id - the identifier
    * @param expiresAt - when the entry may be forgotten (seconds since the epoch)
+   * @throws TypeError (as a rejection) for an unknown kind or a bad time;
+   *   StoreUnavailableError when the map is full of live revocations
    */
   revoke(kind: RevocationKind, id: string, expiresAt: number): Promise<void> {
     return settle(() => {
@@ -379,6 +537,8 @@ export class MemoryStore implements Store {
    * @param sub - the subject
    * @param at - tokens with `iat <= at` are revoked
    * @param expiresAt - when the entry may be forgotten (after the last such token expires)
+   * @throws TypeError (as a rejection) for a bad time;
+   *   StoreUnavailableError when the map is full of live revocations
    */
   revokeSubject(sub: string, at: number, expiresAt: number): Promise<void> {
     return settle(() => {
@@ -415,6 +575,9 @@ export class MemoryStore implements Store {
    * @param fam - the family id
    * @param jti - the refresh token's id
    * @param familyExpiresAt - when the family's last token expires
+   * @throws TypeError (as a rejection) for a bad time; StoreUnavailableError
+   *   when the spent-token or revoked-family map is full of live entries (nothing is recorded then,
+   *   and no `ok` is given)
    */
   useRefreshToken(fam: string, jti: string, familyExpiresAt: number): Promise<RefreshUse> {
     return settle((): RefreshUse => {
@@ -436,11 +599,13 @@ export class MemoryStore implements Store {
    * A fixed window keeps one counter per key whatever the traffic (a sliding log would keep one
    * entry per hit, which a flood turns into memory), at the cost of allowing up to twice the limit
    * across a window boundary. `resetIn` is the real time until the window closes and frees its
-   * slots.
+   * slots. When the map is full of live windows, the one closest to its end is evicted (and
+   * `onFull` told): rate limits are the only state this store drops early.
    *
    * @param key - what is limited (an IP, a user, a route...)
    * @param windowSeconds - the window length
    * @param now - the current time (seconds since the epoch)
+   * @throws TypeError (as a rejection) for a bad window or time
    */
   hit(key: string, windowSeconds: number, now: number): Promise<RateLimitHit> {
     return settle((): RateLimitHit => {
@@ -477,16 +642,19 @@ export class MemoryStore implements Store {
    *
    * @param session - the record; `data` must be structured-cloneable (JSON-compatible to work
    *   with every store)
+   * @throws TypeError (as a rejection) for a bad time;
+   *   StoreUnavailableError when a new session finds the map full of live sessions
    */
   saveSession(session: SessionRecord): Promise<void> {
     return settle(() => {
       assertTime('expiresAt', session.expiresAt)
       const now = this.clock()
       const previous = this.sessions.peek(session.id)
+      const copy = copySession(session)
+      // First the write that may be refused (full map), so that a refusal changes nothing.
+      this.sessions.set(session.id, copy, session.expiresAt, now)
       if (previous !== undefined && previous.sub !== session.sub)
         this.unindex(previous.sub, session.id)
-      const copy = copySession(session)
-      this.sessions.set(session.id, copy, session.expiresAt, now)
       if (this.sessions.peek(session.id) !== copy) return
       let ids = this.sessionsBySub.get(session.sub)
       if (ids === undefined) this.sessionsBySub.set(session.sub, (ids = new Set()))
@@ -555,7 +723,7 @@ export class MemoryStore implements Store {
     })
   }
 
-  /** Entry counts per map, for monitoring `maxEntries` (expired entries not yet swept included). */
+  /** Entry counts per map, for monitoring the caps (expired entries not yet swept included). */
   stats(): MemoryStoreStats {
     return {
       revokedTokens: this.jtis.size,
