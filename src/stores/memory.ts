@@ -14,6 +14,7 @@ import type {
   Store,
 } from './types.ts'
 import { StoreUnavailableError } from '../errors.ts'
+import { assertId, assertQuery, storeKeys } from './keys.ts'
 
 /** Names of the maps a {@link MemoryStore} keeps, as reported by {@link MemoryStore.stats}. */
 export type MemoryStoreMap =
@@ -399,11 +400,6 @@ function assertTime(name: string, value: number): void {
     throw new TypeError(`${name} must be a finite number of seconds since the epoch`)
 }
 
-/** A key for one refresh token of one family; the length prefix keeps `a:b`+`c` apart from `a`+`b:c`. */
-function usedKey(fam: string, jti: string): string {
-  return `${fam.length}:${fam}:${jti}`
-}
-
 /** Copies a session so that neither the caller nor the store can change the other's copy. */
 function copySession(session: SessionRecord): SessionRecord {
   return structuredClone(session)
@@ -459,6 +455,8 @@ function capacities(
  *   few at a time on every write. No timer is used, so the store never keeps the process alive.
  * - Atomic: every method runs synchronously to completion before its promise resolves, so
  *   concurrent calls in one process cannot interleave (one `ok` per refresh token).
+ * - Ids (subjects, jtis, session and family ids, rate-limit keys) must be well-formed strings, as
+ *   with every store: one with a lone surrogate is refused with a `TypeError`.
  *
  * It is not shared between processes: several instances need `RedisStore` (`authx-ts/redis`).
  *
@@ -519,12 +517,13 @@ export class MemoryStore implements Store {
    * @param kind - `jti`, `sid` or `fam`
    * @param id - the identifier
    * @param expiresAt - when the entry may be forgotten (seconds since the epoch)
-   * @throws TypeError (as a rejection) for an unknown kind or a bad time;
+   * @throws TypeError (as a rejection) for an unknown kind, an ill-formed id or a bad time;
    *   StoreUnavailableError when the map is full of live revocations
    */
   revoke(kind: RevocationKind, id: string, expiresAt: number): Promise<void> {
     return settle(() => {
       if (!KINDS.has(kind)) throw new TypeError(`MemoryStore: unknown revocation kind ${kind}`)
+      assertId('MemoryStore.revoke', 'id', id)
       assertTime('expiresAt', expiresAt)
       this.revocations(kind).extend(id, expiresAt, this.clock())
     })
@@ -537,11 +536,12 @@ export class MemoryStore implements Store {
    * @param sub - the subject
    * @param at - tokens with `iat <= at` are revoked
    * @param expiresAt - when the entry may be forgotten (after the last such token expires)
-   * @throws TypeError (as a rejection) for a bad time;
+   * @throws TypeError (as a rejection) for an ill-formed subject or a bad time;
    *   StoreUnavailableError when the map is full of live revocations
    */
   revokeSubject(sub: string, at: number, expiresAt: number): Promise<void> {
     return settle(() => {
+      assertId('MemoryStore.revokeSubject', 'sub', sub)
       assertTime('at', at)
       assertTime('expiresAt', expiresAt)
       const now = this.clock()
@@ -556,9 +556,11 @@ export class MemoryStore implements Store {
    * as revoked when its subject has a revocation: its age cannot be proven (fail closed).
    *
    * @param query - identifiers of a verified token
+   * @throws TypeError (as a rejection) for an ill-formed identifier
    */
   isRevoked(query: RevocationQuery): Promise<boolean> {
     return settle(() => {
+      assertQuery('MemoryStore.isRevoked', query)
       const now = this.clock()
       if (query.jti !== undefined && this.jtis.has(query.jti, now)) return true
       if (query.sid !== undefined && this.sids.has(query.sid, now)) return true
@@ -575,16 +577,18 @@ export class MemoryStore implements Store {
    * @param fam - the family id
    * @param jti - the refresh token's id
    * @param familyExpiresAt - when the family's last token expires
-   * @throws TypeError (as a rejection) for a bad time; StoreUnavailableError
+   * @throws TypeError (as a rejection) for an ill-formed id or a bad time; StoreUnavailableError
    *   when the spent-token or revoked-family map is full of live entries (nothing is recorded then,
    *   and no `ok` is given)
    */
   useRefreshToken(fam: string, jti: string, familyExpiresAt: number): Promise<RefreshUse> {
     return settle((): RefreshUse => {
+      assertId('MemoryStore.useRefreshToken', 'fam', fam)
+      assertId('MemoryStore.useRefreshToken', 'jti', jti)
       assertTime('familyExpiresAt', familyExpiresAt)
       const now = this.clock()
       if (this.fams.has(fam, now)) return 'revoked'
-      const key = usedKey(fam, jti)
+      const key = storeKeys.used(fam, jti)
       if (this.used.has(key, now)) {
         this.fams.extend(fam, familyExpiresAt, now)
         return 'reused'
@@ -605,10 +609,11 @@ export class MemoryStore implements Store {
    * @param key - what is limited (an IP, a user, a route...)
    * @param windowSeconds - the window length
    * @param now - the current time (seconds since the epoch)
-   * @throws TypeError (as a rejection) for a bad window or time
+   * @throws TypeError (as a rejection) for an ill-formed key or a bad window or time
    */
   hit(key: string, windowSeconds: number, now: number): Promise<RateLimitHit> {
     return settle((): RateLimitHit => {
+      assertId('MemoryStore.hit', 'key', key)
       if (!(windowSeconds > 0) || !Number.isFinite(windowSeconds))
         throw new TypeError('MemoryStore: windowSeconds must be a positive number')
       assertTime('now', now)
@@ -630,9 +635,11 @@ export class MemoryStore implements Store {
    * Forgets the counter of `key`.
    *
    * @param key - the rate-limited key
+   * @throws TypeError (as a rejection) for an ill-formed key
    */
   resetHits(key: string): Promise<void> {
     return settle(() => {
+      assertId('MemoryStore.resetHits', 'key', key)
       this.windows.delete(key)
     })
   }
@@ -642,11 +649,13 @@ export class MemoryStore implements Store {
    *
    * @param session - the record; `data` must be structured-cloneable (JSON-compatible to work
    *   with every store)
-   * @throws TypeError (as a rejection) for a bad time;
+   * @throws TypeError (as a rejection) for an ill-formed id or subject or a bad time;
    *   StoreUnavailableError when a new session finds the map full of live sessions
    */
   saveSession(session: SessionRecord): Promise<void> {
     return settle(() => {
+      assertId('MemoryStore.saveSession', 'session.id', session.id)
+      assertId('MemoryStore.saveSession', 'session.sub', session.sub)
       assertTime('expiresAt', session.expiresAt)
       const now = this.clock()
       const previous = this.sessions.peek(session.id)
@@ -666,9 +675,11 @@ export class MemoryStore implements Store {
    * A session by id, or null when unknown or expired.
    *
    * @param id - the session id
+   * @throws TypeError (as a rejection) for an ill-formed id
    */
   getSession(id: string): Promise<SessionRecord | null> {
     return settle(() => {
+      assertId('MemoryStore.getSession', 'id', id)
       const session = this.sessions.get(id, this.clock())
       return session === undefined ? null : copySession(session)
     })
@@ -678,9 +689,11 @@ export class MemoryStore implements Store {
    * The live sessions of a subject, oldest first.
    *
    * @param sub - the subject
+   * @throws TypeError (as a rejection) for an ill-formed subject
    */
   listSessions(sub: string): Promise<SessionRecord[]> {
     return settle(() => {
+      assertId('MemoryStore.listSessions', 'sub', sub)
       const ids = this.sessionsBySub.get(sub)
       if (ids === undefined) return []
       // Copy the ids: reading an expired session removes it from this very set.
@@ -694,9 +707,11 @@ export class MemoryStore implements Store {
    *
    * @param id - the session id
    * @returns true if a live session was deleted
+   * @throws TypeError (as a rejection) for an ill-formed id
    */
   deleteSession(id: string): Promise<boolean> {
     return settle(() => {
+      assertId('MemoryStore.deleteSession', 'id', id)
       const live = this.sessions.has(id, this.clock())
       this.sessions.delete(id)
       return live
@@ -708,9 +723,11 @@ export class MemoryStore implements Store {
    *
    * @param sub - the subject
    * @returns how many live sessions were deleted
+   * @throws TypeError (as a rejection) for an ill-formed subject
    */
   deleteSessions(sub: string): Promise<number> {
     return settle(() => {
+      assertId('MemoryStore.deleteSessions', 'sub', sub)
       const ids = this.sessionsBySub.get(sub)
       if (ids === undefined) return 0
       const now = this.clock()

@@ -19,11 +19,14 @@ import type {
   SessionRecord,
   Store,
 } from './types.ts'
+import { assertId, assertQuery, storeKeys } from './keys.ts'
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
   /**
    * Prepended to every key, so that several applications (or test runs) can share one database.
+   * What follows it is one of a fixed set of key shapes that no id (with `:` or the prefix in it)
+   * can forge.
    *
    * @defaultValue `'authx:'`
    */
@@ -242,7 +245,12 @@ function parseSession(json: string): SessionRecord {
  * The {@link Store} on a Redis server through an ioredis client, shared by every instance that
  * uses the same server and prefix.
  *
- * - Keys are namespaced by `prefix` and expire on their own at their `expiresAt`.
+ * - Keys are namespaced by `prefix` and expire on their own at their `expiresAt`. Their shapes
+ *   can be read back in one way only (ids but the last are length-prefixed), so an id containing
+ *   `:` or the prefix cannot reach another key.
+ * - Ids (subjects, jtis, session and family ids, rate-limit keys) must be well-formed strings: one
+ *   with a lone surrogate is refused with a `TypeError`, since Redis would store it as U+FFFD and
+ *   merge it with another id.
  * - Every multi-step change is one Lua script, so it is atomic across instances; `isRevoked` is
  *   one `MGET`.
  * - Every operation settles within `commandTimeoutMs`: an ioredis error or a timeout rejects with
@@ -273,14 +281,17 @@ export class RedisStore implements Store {
   /**
    * @param client - an ioredis client, ideally built with {@link recommendedRedisOptions}
    * @param options - key prefix and per-operation timeout
-   * @throws TypeError when `commandTimeoutMs` is not a positive number
+   * @throws TypeError when `commandTimeoutMs` is not a positive number or `prefix` is not a
+   *   well-formed string
    */
   constructor(client: Redis, options: RedisStoreOptions = {}) {
     const timeoutMs = options.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS
     if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs))
       throw new TypeError('RedisStore: commandTimeoutMs must be a positive number')
+    const prefix = options.prefix ?? DEFAULT_PREFIX
+    assertId('RedisStore', 'prefix', prefix)
     this.client = client
-    this.prefix = options.prefix ?? DEFAULT_PREFIX
+    this.prefix = prefix
     this.timeoutMs = timeoutMs
   }
 
@@ -293,6 +304,7 @@ export class RedisStore implements Store {
    */
   async revoke(kind: RevocationKind, id: string, expiresAt: number): Promise<void> {
     if (!KINDS.has(kind)) throw new TypeError(`RedisStore: unknown revocation kind ${kind}`)
+    assertId('RedisStore.revoke', 'id', id)
     assertTime('expiresAt', expiresAt)
     await this.run('revoke', [this.revokedKey(kind, id)], [toMillis(expiresAt)], REVOKE)
   }
@@ -306,6 +318,7 @@ export class RedisStore implements Store {
    * @param expiresAt - when the entry may be forgotten (after the last such token expires)
    */
   async revokeSubject(sub: string, at: number, expiresAt: number): Promise<void> {
+    assertId('RedisStore.revokeSubject', 'sub', sub)
     assertTime('at', at)
     assertTime('expiresAt', expiresAt)
     await this.run(
@@ -323,6 +336,7 @@ export class RedisStore implements Store {
    * @param query - identifiers of a verified token
    */
   async isRevoked(query: RevocationQuery): Promise<boolean> {
+    assertQuery('RedisStore.isRevoked', query)
     const keys = [this.subjectKey(query.sub)]
     if (query.jti !== undefined) keys.push(this.revokedKey('jti', query.jti))
     if (query.sid !== undefined) keys.push(this.revokedKey('sid', query.sid))
@@ -345,10 +359,12 @@ export class RedisStore implements Store {
    * @param familyExpiresAt - when the family's last token expires
    */
   async useRefreshToken(fam: string, jti: string, familyExpiresAt: number): Promise<RefreshUse> {
+    assertId('RedisStore.useRefreshToken', 'fam', fam)
+    assertId('RedisStore.useRefreshToken', 'jti', jti)
     assertTime('familyExpiresAt', familyExpiresAt)
     const result = await this.run(
       'useRefreshToken',
-      [this.revokedKey('fam', fam), this.key(`used:${fam.length}:${fam}:${jti}`)],
+      [this.revokedKey('fam', fam), this.key(storeKeys.used(fam, jti))],
       [toMillis(familyExpiresAt)],
       USE_REFRESH,
     )
@@ -366,6 +382,7 @@ export class RedisStore implements Store {
    * @param now - the current time (seconds since the epoch)
    */
   async hit(key: string, windowSeconds: number, now: number): Promise<RateLimitHit> {
+    assertId('RedisStore.hit', 'key', key)
     if (!(windowSeconds > 0) || !Number.isFinite(windowSeconds))
       throw new TypeError('RedisStore: windowSeconds must be a positive number')
     assertTime('now', now)
@@ -385,6 +402,7 @@ export class RedisStore implements Store {
    * @param key - the rate-limited key
    */
   async resetHits(key: string): Promise<void> {
+    assertId('RedisStore.resetHits', 'key', key)
     await this.call('resetHits', () => this.client.del(this.hitKey(key)))
   }
 
@@ -395,6 +413,8 @@ export class RedisStore implements Store {
    * @param session - the record; `data` must be JSON-serialisable
    */
   async saveSession(session: SessionRecord): Promise<void> {
+    assertId('RedisStore.saveSession', 'session.id', session.id)
+    assertId('RedisStore.saveSession', 'session.sub', session.sub)
     assertTime('expiresAt', session.expiresAt)
     await this.run(
       'saveSession',
@@ -410,6 +430,7 @@ export class RedisStore implements Store {
    * @param id - the session id
    */
   async getSession(id: string): Promise<SessionRecord | null> {
+    assertId('RedisStore.getSession', 'id', id)
     const json = await this.call('getSession', () => this.client.get(this.sessionKey(id)))
     return json === null ? null : parseSession(json)
   }
@@ -421,6 +442,7 @@ export class RedisStore implements Store {
    * @param sub - the subject
    */
   async listSessions(sub: string): Promise<SessionRecord[]> {
+    assertId('RedisStore.listSessions', 'sub', sub)
     const index = this.indexKey(sub)
     const found = await this.call('listSessions', async () => {
       const ids = await this.client.smembers(index)
@@ -438,6 +460,7 @@ export class RedisStore implements Store {
    * @returns true if a live session was deleted
    */
   async deleteSession(id: string): Promise<boolean> {
+    assertId('RedisStore.deleteSession', 'id', id)
     const key = this.sessionKey(id)
     const deleted = await this.call('deleteSession', async () => {
       // The index key needs the subject, which only the record knows.
@@ -456,6 +479,7 @@ export class RedisStore implements Store {
    * @returns how many live sessions were deleted
    */
   async deleteSessions(sub: string): Promise<number> {
+    assertId('RedisStore.deleteSessions', 'sub', sub)
     const index = this.indexKey(sub)
     return await this.call('deleteSessions', async () => {
       const ids = await this.client.smembers(index)
@@ -465,28 +489,29 @@ export class RedisStore implements Store {
     })
   }
 
+  // Every key is the prefix plus one of the shapes of `storeKeys`, which no id can forge.
   private key(suffix: string): string {
     return this.prefix + suffix
   }
 
   private revokedKey(kind: RevocationKind, id: string): string {
-    return this.key(`rev:${kind}:${id}`)
+    return this.key(storeKeys.revoked(kind, id))
   }
 
   private subjectKey(sub: string): string {
-    return this.key(`rsub:${sub}`)
+    return this.key(storeKeys.subject(sub))
   }
 
   private hitKey(key: string): string {
-    return this.key(`hit:${key}`)
+    return this.key(storeKeys.hit(key))
   }
 
   private sessionKey(id: string): string {
-    return this.key(`sess:${id}`)
+    return this.key(storeKeys.session(id))
   }
 
   private indexKey(sub: string): string {
-    return this.key(`subsess:${sub}`)
+    return this.key(storeKeys.sessionIndex(sub))
   }
 
   /** Runs one script as a whole store operation, within the timeout. */

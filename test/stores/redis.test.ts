@@ -119,6 +119,34 @@ void describe('RedisStore', () => {
     assert.ok(ttl > 590_000, `index TTL ${ttl}`)
   })
 
+  void test('key shapes: ids with `:` or the prefix in them stay inside their own key', async () => {
+    const store = makeStore()
+    const now = Date.now() / 1000
+    const sub = `${store.prefix}rev:jti:u`
+    const id = `a:${store.prefix}`
+    await store.revoke('jti', id, now + 60)
+    await store.revokeSubject(sub, now, now + 60)
+    await store.useRefreshToken(sub, id, now + 60)
+    await store.hit(id, 60, now)
+    await store.saveSession({ id, sub, createdAt: now, lastActive: now, expiresAt: now + 60 })
+    const suffixes = (await keysUnder(store.prefix)).map((key) => key.slice(store.prefix.length))
+    // Every id but the last of a key is length-prefixed; the last runs to the end of the key.
+    assert.deepEqual(suffixes.sort(), [
+      `hit:${id}`,
+      `rev:jti:${id}`,
+      `rsub:${sub}`,
+      `sess:${id}`,
+      `subsess:${sub}`,
+      `used:${sub.length}:${sub}:${id}`,
+    ])
+    assert.equal(await store.isRevoked({ sub: 'u', jti: 'u' }), false)
+  })
+
+  void test('a prefix that is not a well-formed string is refused', () => {
+    for (const prefix of ['a\ud800:', 42 as unknown as string])
+      assert.throws(() => new RedisStore(client, { prefix }), TypeError)
+  })
+
   void test('prefixes keep stores apart', async () => {
     const [a, b] = [makeStore(), makeStore()]
     await a.revoke('jti', 'shared-id', Date.now() / 1000 + 60)

@@ -294,6 +294,173 @@ export function runStoreContract(name: string, makeHarness: MakeHarness): void {
       })
     })
 
+    void describe('identifiers', () => {
+      /** Strings with lone surrogates: UTF-8 has no encoding for them (Redis would see U+FFFD). */
+      const ILL_FORMED = ['a\ud800', '\udc00', 'x\ud800y', '\ud83d', 'a\udfff\ud800']
+
+      /** Every argument of every method that names something, fed `bad` alone. */
+      function callsWith(
+        store: Store,
+        now: number,
+        bad: string,
+      ): [string, () => Promise<unknown>][] {
+        const record = (id: string, sub: string): SessionRecord => ({
+          id,
+          sub,
+          createdAt: now,
+          lastActive: now,
+          expiresAt: now + 60,
+        })
+        return [
+          ...(['jti', 'sid', 'fam'] as const).map((kind): [string, () => Promise<unknown>] => [
+            `revoke('${kind}') id`,
+            () => store.revoke(kind, bad, now + 60),
+          ]),
+          ['revokeSubject sub', () => store.revokeSubject(bad, now, now + 60)],
+          ['isRevoked query.sub', () => store.isRevoked({ sub: bad })],
+          ['isRevoked query.jti', () => store.isRevoked({ sub: 'u', jti: bad })],
+          ['isRevoked query.sid', () => store.isRevoked({ sub: 'u', sid: bad })],
+          ['isRevoked query.fam', () => store.isRevoked({ sub: 'u', fam: bad })],
+          ['useRefreshToken fam', () => store.useRefreshToken(bad, 'j', now + 60)],
+          ['useRefreshToken jti', () => store.useRefreshToken('f', bad, now + 60)],
+          ['hit key', () => store.hit(bad, 60, now)],
+          ['resetHits key', () => store.resetHits(bad)],
+          ['saveSession session.id', () => store.saveSession(record(bad, 'u'))],
+          ['saveSession session.sub', () => store.saveSession(record(uid('sid'), bad))],
+          ['getSession id', () => store.getSession(bad)],
+          ['listSessions sub', () => store.listSessions(bad)],
+          ['deleteSession id', () => store.deleteSession(bad)],
+          ['deleteSessions sub', () => store.deleteSessions(bad)],
+        ]
+      }
+
+      void test('an id with a lone surrogate is refused with a TypeError naming the argument', async () => {
+        const { store, now } = await makeHarness()
+        for (const bad of ILL_FORMED) {
+          for (const [name, call] of callsWith(store, now(), bad)) {
+            const argument = name.split(' ')[1]!
+            await assert.rejects(call(), (error: unknown) => {
+              assert.equal((error as Error).constructor, TypeError, `${name}: ${String(error)}`)
+              assert.ok((error as Error).message.includes(argument), `${name}: names ${argument}`)
+              assert.ok(!(error as Error).message.includes(bad), `${name}: does not echo the id`)
+              return true
+            })
+          }
+        }
+      })
+
+      void test('an id that is not a string is refused with a TypeError', async () => {
+        const { store, now } = await makeHarness()
+        for (const bad of [42, null, { toString: () => 'x' }] as unknown as string[]) {
+          for (const [name, call] of callsWith(store, now(), bad))
+            await assert.rejects(call(), TypeError, name)
+        }
+      })
+
+      void test("'a\\ud800' is refused while 'a\\ufffd' and astral characters work", async () => {
+        const { store, now } = await makeHarness()
+        const t = Math.floor(now())
+        const replacement = `${uid('user')}\ufffd`
+        const astral = `${uid('user')}\u{1f600}`
+        const mine = session(replacement, t, t + 3600)
+        await store.saveSession(mine)
+        await store.saveSession(session(astral, t, t + 3600))
+        await assert.rejects(store.listSessions(`${replacement.slice(0, -1)}\ud800`), TypeError)
+        await assert.rejects(store.deleteSessions(`${replacement.slice(0, -1)}\ud800`), TypeError)
+        assert.deepEqual(await store.listSessions(replacement), [mine])
+        assert.equal((await store.listSessions(astral)).length, 1)
+        await store.revoke('jti', astral, now() + 3600)
+        assert.equal(await store.isRevoked({ sub: astral, jti: astral }), true)
+      })
+
+      /**
+       * Ids that spell separators, lengths, other key kinds and this file's unique ids: in a
+       * store whose keys were plain concatenations, some pairs of these would meet.
+       */
+      function trickyIds(base: string): string[] {
+        return [
+          base,
+          `${base}:`,
+          `:${base}`,
+          `${base}:b`,
+          `b:${base}`,
+          `${base.length}:${base}`,
+          `${base}:1:b`,
+          `rev:jti:${base}`,
+          `rev:sid:${base}`,
+          `rsub:${base}`,
+          `subsess:${base}`,
+          `sess:${base}`,
+          `used:${base.length}:${base}:b`,
+          `authx:${base}`,
+          `${base}\ufffd`,
+          `${base}\u0000`,
+          '',
+          ':',
+          '::',
+        ]
+      }
+
+      void test('ids with separators never reach another id (revocations)', async () => {
+        const { store, now } = await makeHarness()
+        const ids = trickyIds(uid('x'))
+        const revoked = ids[3]!
+        await store.revoke('jti', revoked, now() + 3600)
+        await store.revokeSubject(revoked, now(), now() + 3600)
+        for (const id of ids) {
+          const expected = id === revoked
+          assert.equal(await store.isRevoked({ sub: uid('u'), jti: id }), expected, `jti ${id}`)
+          assert.equal(await store.isRevoked({ sub: id, iat: now() - 1 }), expected, `sub ${id}`)
+          assert.equal(await store.isRevoked({ sub: uid('u'), sid: id }), false, `sid ${id}`)
+          assert.equal(await store.isRevoked({ sub: uid('u'), fam: id }), false, `fam ${id}`)
+        }
+      })
+
+      void test('ids with separators never reach another id (refresh tokens)', async () => {
+        const { store, now } = await makeHarness()
+        const ids = trickyIds(uid('x'))
+        const until = now() + 3600
+        // Every (fam, jti) pair is a distinct refresh token: each is `ok` exactly once.
+        for (const fam of ids)
+          for (const jti of ids)
+            assert.equal(await store.useRefreshToken(fam, jti, until), 'ok', `${fam} | ${jti}`)
+      })
+
+      void test("ids with separators never reach another subject's sessions", async () => {
+        const { store, now } = await makeHarness()
+        const t = Math.floor(now())
+        const subjects = trickyIds(uid('sub'))
+        const saved = new Map<string, SessionRecord>()
+        for (const [i, sub] of subjects.entries()) {
+          // The session id spells the next subject, to tempt a store that confused the two.
+          const record = {
+            ...session(sub, t, t + 3600),
+            id: `${subjects[(i + 1) % subjects.length]!}`,
+          }
+          await store.saveSession(record)
+          saved.set(sub, record)
+        }
+        for (const sub of subjects)
+          assert.deepEqual(await store.listSessions(sub), [saved.get(sub)], sub)
+        assert.equal(await store.deleteSessions(subjects[0]!), 1)
+        for (const sub of subjects.slice(1))
+          assert.deepEqual(await store.listSessions(sub), [saved.get(sub)], `${sub} untouched`)
+      })
+
+      void test('rate-limit keys with separators count apart', async () => {
+        const { store, now } = await makeHarness()
+        const keys = trickyIds(uid('ip'))
+        const t = now()
+        for (const [i, key] of keys.entries())
+          for (let n = 0; n <= i; n++) await store.hit(key, 60, t)
+        for (const [i, key] of keys.entries())
+          assert.equal((await store.hit(key, 60, t)).count, i + 2, key)
+        await store.resetHits(keys[0]!)
+        for (const [i, key] of keys.entries())
+          assert.equal((await store.hit(key, 60, t)).count, i === 0 ? 1 : i + 3, key)
+      })
+    })
+
     void test('entries expire at their expiresAt', async () => {
       const harness = await makeHarness()
       const { store, now } = harness
