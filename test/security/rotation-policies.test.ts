@@ -344,18 +344,6 @@ const RULES: PolicyRule[] = [
     effect: 'allow',
     actions: ['proto:read'],
     resources: ['proto'],
-    conditions: [{ source: 'subject', key: 'constructor.prototype', operator: 'exists' }],
-  },
-  {
-    effect: 'allow',
-    actions: ['proto:read'],
-    resources: ['proto'],
-    conditions: [{ source: 'token', key: '__proto__', operator: 'exists' }],
-  },
-  {
-    effect: 'allow',
-    actions: ['proto:read'],
-    resources: ['proto'],
     conditions: [{ source: 'subject', key: 'toString', operator: 'exists' }],
   },
 ]
@@ -448,7 +436,7 @@ void describe('security: policies over HTTP (deny wins, default deny)', () => {
     assert.equal(result.json?.detail, 'No policy rule matched')
   })
 
-  void test('conditions on constructor.prototype, __proto__ or toString never match (prototype hazards)', async () => {
+  void test('conditions on toString never match; rules on constructor.prototype or __proto__ are refused (prototype hazards)', async () => {
     const token = target.validToken()
     const evaluations = target.evaluations()
     const result = await expectRejected(target, bearer(token, '/proto'), {
@@ -457,6 +445,23 @@ void describe('security: policies over HTTP (deny wins, default deny)', () => {
     })
     assert.equal(result.json?.detail, 'No policy rule matched')
     assert.equal(target.evaluations(), evaluations, 'a prototype condition reached the evaluators')
+    // Rules that name a prototype path are refused when added, so they cannot be configured.
+    for (const [key, segment] of [
+      ['__proto__', '__proto__'],
+      ['constructor.prototype', 'constructor'],
+    ] as const) {
+      const rule: PolicyRule = {
+        effect: 'allow',
+        actions: ['proto:read'],
+        resources: ['proto'],
+        conditions: [{ source: 'token', key, operator: 'exists' }],
+      }
+      assert.throws(
+        () => new AuthManager({ policyRules: [rule] }),
+        new RegExp(`rules\\[0\\]\\.conditions\\[0\\]\\.key: "${segment}" cannot be a path segment`),
+      )
+      assert.throws(() => target.manager.addPolicyRule(rule), TypeError)
+    }
   })
 
   void test('scopes that are not strings are a 401 JWTDecodeError before any policy runs (claim type confusion)', async () => {
