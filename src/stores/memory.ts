@@ -489,6 +489,7 @@ export class MemoryStore implements Store {
   private readonly sessions: ExpiringMap<SessionRecord>
   /** Session ids per subject; kept in step with `sessions` by its removal hook. */
   private readonly sessionsBySub = new Map<string, Set<string>>()
+  private revocationsWritten = false
 
   /**
    * @param options - size caps, clock and full-map hook
@@ -512,6 +513,17 @@ export class MemoryStore implements Store {
   }
 
   /**
+   * Whether revocation state was ever written through this store: a `revoke` of any kind, a
+   * `revokeSubject`, or a refresh-token reuse that revoked its family. Once true it stays true
+   * (even after the entries expire), so a verifier that skips the store while it is false never
+   * misses a revocation. A call that recorded nothing (an expiry already past, a full map) may
+   * set it too: it errs on the side of consulting the store.
+   */
+  get holdsRevocations(): boolean {
+    return this.revocationsWritten
+  }
+
+  /**
    * Revokes one identifier until `expiresAt`. A later expiry already recorded for it is kept.
    *
    * @param kind - `jti`, `sid` or `fam`
@@ -525,6 +537,7 @@ export class MemoryStore implements Store {
       if (!KINDS.has(kind)) throw new TypeError(`MemoryStore: unknown revocation kind ${kind}`)
       assertId('MemoryStore.revoke', 'id', id)
       assertTime('expiresAt', expiresAt)
+      this.revocationsWritten = true
       this.revocations(kind).extend(id, expiresAt, this.clock())
     })
   }
@@ -544,6 +557,7 @@ export class MemoryStore implements Store {
       assertId('MemoryStore.revokeSubject', 'sub', sub)
       assertTime('at', at)
       assertTime('expiresAt', expiresAt)
+      this.revocationsWritten = true
       const now = this.clock()
       const currentAt = this.subjects.get(sub, now)
       const currentExpiry = this.subjects.expiryOf(sub, now) ?? expiresAt
@@ -590,6 +604,7 @@ export class MemoryStore implements Store {
       if (this.fams.has(fam, now)) return 'revoked'
       const key = storeKeys.used(fam, jti)
       if (this.used.has(key, now)) {
+        this.revocationsWritten = true
         this.fams.extend(fam, familyExpiresAt, now)
         return 'reused'
       }

@@ -339,6 +339,68 @@ void describe('MemoryStore', () => {
     })
   })
 
+  void describe('holdsRevocations', () => {
+    const fresh = (now: number): MemoryStore =>
+      new MemoryStore({ clock: () => now, onFull: () => {} })
+
+    void test('false on a new store and after writes that revoke nothing', async () => {
+      const now = START
+      const store = fresh(now)
+      assert.equal(store.holdsRevocations, false)
+      await store.isRevoked({ sub: 'u', jti: 'j', sid: 's', fam: 'f', iat: now })
+      await store.saveSession({
+        id: 's',
+        sub: 'u',
+        createdAt: now,
+        lastActive: now,
+        expiresAt: now + 60,
+      })
+      await store.getSession('s')
+      await store.listSessions('u')
+      await store.deleteSession('s')
+      await store.deleteSessions('u')
+      await store.hit('k', 60, now)
+      await store.resetHits('k')
+      assert.equal(await store.useRefreshToken('f', 'j1', now + 60), 'ok')
+      assert.equal(await store.useRefreshToken('f', 'j2', now + 60), 'ok')
+      // Refused calls write nothing.
+      await assert.rejects(store.revoke('jti', 'a\ud800', now + 60), TypeError)
+      await assert.rejects(store.revokeSubject('u', Number.NaN, now + 60), TypeError)
+      assert.equal(store.holdsRevocations, false)
+    })
+
+    const revocations: Record<string, (store: MemoryStore, now: number) => Promise<unknown>> = {
+      "revoke('jti')": (store, now) => store.revoke('jti', 'j', now + 60),
+      "revoke('sid')": (store, now) => store.revoke('sid', 's', now + 60),
+      "revoke('fam')": (store, now) => store.revoke('fam', 'f', now + 60),
+      revokeSubject: (store, now) => store.revokeSubject('u', now, now + 60),
+      'a refresh-token reuse (revokes the family)': async (store, now) => {
+        await store.useRefreshToken('f', 'j', now + 60)
+        assert.equal(store.holdsRevocations, false, 'a first use revokes nothing')
+        assert.equal(await store.useRefreshToken('f', 'j', now + 60), 'reused')
+      },
+    }
+    for (const [name, write] of Object.entries(revocations)) {
+      void test(`true after ${name}, and it stays true once the entry expired`, async () => {
+        let now = START
+        const store = new MemoryStore({ clock: () => now })
+        await write(store, now)
+        assert.equal(store.holdsRevocations, true)
+        now += 3600
+        assert.equal(await store.isRevoked({ sub: 'u', jti: 'j', sid: 's', fam: 'f' }), false)
+        assert.equal(store.holdsRevocations, true)
+      })
+    }
+
+    void test('is a read-only getter', () => {
+      const store = fresh(START)
+      assert.throws(() => {
+        ;(store as unknown as { holdsRevocations: boolean }).holdsRevocations = true
+      }, TypeError)
+      assert.equal(store.holdsRevocations, false)
+    })
+  })
+
   void describe('no timers', () => {
     void test('using the store creates no timer or handle', async () => {
       const before = process.getActiveResourcesInfo().filter((r) => r !== 'PromiseResolve')
