@@ -45,6 +45,24 @@ function optionalType(payload: JSONObject, name: string, type: 'string' | 'boole
   if (value !== undefined && typeof value !== type) throw invalid(`${name} is not a ${type}`)
 }
 
+/** `String.prototype.isWellFormed` (ES2024, Node 20), typed here since the build targets ES2023. */
+const isWellFormed = (
+  String.prototype as unknown as { readonly isWellFormed: (this: string) => boolean }
+).isWellFormed
+
+/**
+ * Reads a claim that becomes a store key or is compared as UTF-8 bytes: absent, or a string
+ * without lone surrogates. JSON's `"\ud800"` escape decodes to a lone surrogate, which UTF-8
+ * cannot encode: a store on Redis would see U+FFFD there, so `"a\ud800"` and `"a\ufffd"` would
+ * name one subject, session or family. No token we issue carries one.
+ */
+function optionalId(payload: JSONObject, name: string): void {
+  const value = payload[name]
+  if (value === undefined) return
+  if (typeof value !== 'string') throw invalid(`${name} is not a string`)
+  if (!isWellFormed.call(value)) throw invalid(`${name} is not well-formed UTF-16`)
+}
+
 /**
  * Validates the claims of a verified payload.
  *
@@ -68,10 +86,18 @@ export function validateClaims(payload: JSONObject, rules: ClaimRules): void {
   if (typeof payload[rules.identityClaim] !== 'string') {
     throw invalid(`${rules.identityClaim} is missing or not a string`)
   }
+  optionalId(payload, rules.identityClaim)
+  // Revocation, rotation and sessions key the store by these: see optionalId.
+  optionalId(payload, 'jti')
+  optionalId(payload, 'sid')
+  optionalId(payload, 'fam')
+  // The CSRF check hashes the claim as UTF-8, where a lone surrogate reads as U+FFFD.
+  optionalId(payload, 'csrf')
   optionalType(payload, 'type', 'string')
-  optionalType(payload, 'jti', 'string')
-  optionalType(payload, 'csrf', 'string')
+  optionalType(payload, 'login_type', 'string')
   optionalType(payload, 'fresh', 'boolean')
+  // The rotation family's deadline (`FAMILY_DEADLINE_CLAIM`): refresh reads it as a time.
+  numericDate(payload, 'fam_exp')
   const scopes = payload.scopes
   if (
     scopes !== undefined &&

@@ -129,6 +129,38 @@ void describe('registered claim types', () => {
     accepts({ ...base, type: 'access', jti: 'j', csrf: '', fresh: true })
   })
 
+  void test('sid, fam and login_type must be strings; fam_exp a finite number', () => {
+    for (const [name, bad] of [
+      ['sid', 1],
+      ['sid', null],
+      ['sid', ['s']],
+      ['fam', 1],
+      ['fam', { id: 'f' }],
+      ['login_type', 1],
+      ['login_type', ['admin']],
+      ['fam_exp', '1700000000'],
+      ['fam_exp', Infinity],
+      ['fam_exp', null],
+    ] as const) {
+      assert.match(rejects({ ...base, [name]: bad }, JWTDecodeError) ?? '', new RegExp(name))
+    }
+    accepts({ ...base, sid: 's', fam: 'f', login_type: 'admin', fam_exp: NOW + 3600 })
+  })
+
+  void test('ids that key the store must be well-formed UTF-16 (no lone surrogate)', () => {
+    for (const name of ['sub', 'jti', 'sid', 'fam', 'csrf']) {
+      for (const bad of ['\ud800', 'a\ud800', '\udc00b', 'a\udfff\ud83d']) {
+        const reason = rejects({ ...base, [name]: bad }, JWTDecodeError)
+        assert.match(reason ?? '', new RegExp(`^${name} is not well-formed`))
+      }
+      // U+FFFD itself and a proper surrogate pair are ordinary characters.
+      accepts({ ...base, [name]: 'a\ufffd' })
+      accepts({ ...base, [name]: 'a\u{1f600}' })
+    }
+    // With another identity claim, that claim is the one checked.
+    rejects({ uid: 'a\ud800', exp: NOW + 60 }, JWTDecodeError, { identityClaim: 'uid' })
+  })
+
   void test('scopes must be an array of strings', () => {
     for (const bad of ['read', ['read', 1], { 0: 'read' }, null]) {
       rejects({ ...base, scopes: bad }, JWTDecodeError)
