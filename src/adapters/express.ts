@@ -38,10 +38,16 @@ import { BoundAuthX } from '../internal/bound-authx.ts'
 import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
 import type { GetTokenOptions, GuardOptions, PendingRefresh, RequestLike } from '../authx.ts'
 import type { AuthXOptions, TokenLocation } from '../config.ts'
+import { normalizeRatePath } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
-import { isFormContentType, isJSONContentType, parseCookieHeader } from '../request/view.ts'
+import {
+  isFormContentType,
+  isJSONContentType,
+  parseCookieHeader,
+  requestTargetPath,
+} from '../request/view.ts'
 import type { RequestView } from '../request/view.ts'
 import type { RequestToken } from '../request/extract.ts'
 import { TokenPayloadImpl } from '../token/payload.ts'
@@ -97,7 +103,22 @@ class ExpressRequestView implements RequestView {
   }
 
   get path(): string {
-    return this.#req.path
+    // `req.path` is the pathname parseurl took from the request target (no fragment, the path
+    // of an absolute form), which the router matches; under a mounted router it is relative to
+    // the mount point, which `req.baseUrl` holds.
+    const { baseUrl, path } = this.#req
+    // A request that never went through a router (a view made by hand) has no `baseUrl`.
+    if (typeof baseUrl !== 'string' || baseUrl === '') return path
+    return path === '/' ? baseUrl : `${baseUrl}${path}`
+  }
+
+  get route(): string | undefined {
+    // Set inside a route's handlers only; a router or `app.use` middleware has none. The mount
+    // point is the request's spelling (Express matches it case-insensitively), so it is folded.
+    const pattern = (this.#req as { route?: { path?: unknown } }).route?.path
+    if (typeof pattern !== 'string') return undefined
+    const mount = this.#req.baseUrl as string | undefined
+    return mount === undefined || mount === '' ? pattern : `${normalizeRatePath(mount)}${pattern}`
   }
 
   get ip(): string | undefined {
@@ -160,9 +181,12 @@ class NodeRequestView implements RequestView {
     this.#req = req
     this.method = (req.method ?? 'GET').toUpperCase()
     const url = req.url ?? '/'
+    // The raw request target: a fragment or an absolute form is not part of the path.
+    this.path = requestTargetPath(url)
     const q = url.indexOf('?')
-    this.path = q === -1 ? url : url.slice(0, q)
-    this.#search = q === -1 ? '' : url.slice(q + 1)
+    const hash = url.indexOf('#')
+    this.#search =
+      q === -1 || (hash !== -1 && hash < q) ? '' : url.slice(q + 1, hash === -1 ? undefined : hash)
   }
 
   get ip(): string | undefined {

@@ -29,7 +29,7 @@ import type { AuthXOptions } from '../config.ts'
 import type { SecurityRequirement } from '../features/openapi.ts'
 import { isAuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
-import { isFormContentType, parseCookieHeader } from '../request/view.ts'
+import { isFormContentType, parseCookieHeader, requestTargetPath } from '../request/view.ts'
 import type { RequestView } from '../request/view.ts'
 import { TokenPayloadImpl } from '../token/payload.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
@@ -59,15 +59,63 @@ interface AuthXRequest {
   [SUBJECT]?: unknown
 }
 
+/** How find-my-way folds paths before matching, from the options the app was created with. */
+interface RouterFolding {
+  readonly caseSensitive: boolean
+  readonly ignoreTrailingSlash: boolean
+  readonly ignoreDuplicateSlashes: boolean
+  readonly useSemicolonDelimiter: boolean
+}
+
+const foldings = new WeakMap<object, RouterFolding>()
+
+/**
+ * The router options of the app, read once per app. Fastify takes each from `routerOptions`
+ * first, then from the deprecated top-level option, then its default, and so does this.
+ */
+function routerFolding(request: FastifyRequest): RouterFolding {
+  const config = request.server.initialConfig as Readonly<Record<string, unknown>>
+  let folding = foldings.get(config)
+  if (folding === undefined) {
+    const nested = config.routerOptions as Readonly<Record<string, unknown>> | undefined
+    const flag = (name: string, fallback: boolean): boolean => {
+      const value = nested?.[name] ?? config[name]
+      return typeof value === 'boolean' ? value : fallback
+    }
+    folding = {
+      caseSensitive: flag('caseSensitive', true),
+      ignoreTrailingSlash: flag('ignoreTrailingSlash', false),
+      ignoreDuplicateSlashes: flag('ignoreDuplicateSlashes', false),
+      useSemicolonDelimiter: flag('useSemicolonDelimiter', false),
+    }
+    foldings.set(config, folding)
+  }
+  return folding
+}
+
+/**
+ * The path find-my-way matched. `request.url` is the raw request target, with a fragment, the
+ * absolute form and escapes as sent: `/login#x`, `http://host/login` and `/l%6Fgin` all reach the
+ * `/login` route, so all three must read `/login` here.
+ */
+function routerPath(request: FastifyRequest): string {
+  const folding = routerFolding(request)
+  let path = requestTargetPath(request.url, folding.useSemicolonDelimiter)
+  if (folding.ignoreDuplicateSlashes) path = path.replace(/\/{2,}/g, '/')
+  if (folding.ignoreTrailingSlash && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1)
+  return folding.caseSensitive ? path : path.toLowerCase()
+}
+
 /** The core's view of a Fastify request: Fastify has already parsed query and body. */
 class FastifyRequestView implements RequestView {
   readonly method: string
   readonly #request: FastifyRequest
+  #path: string | undefined
   #cookies: Record<string, string | undefined> | undefined
 
   constructor(request: FastifyRequest) {
     this.#request = request
-    this.method = request.method
+    this.method = request.method.toUpperCase()
   }
 
   get ip(): string {
@@ -75,9 +123,13 @@ class FastifyRequestView implements RequestView {
   }
 
   get path(): string {
-    const url = this.#request.url
-    const q = url.indexOf('?')
-    return q === -1 ? url : url.slice(0, q)
+    this.#path ??= routerPath(this.#request)
+    return this.#path
+  }
+
+  get route(): string | undefined {
+    // Undefined on the 404 handler, which matched no route.
+    return this.#request.routeOptions.url
   }
 
   header(name: string): string | undefined {

@@ -84,7 +84,16 @@ class HonoRequestView implements RequestView {
   }
 
   get path(): string {
+    // Hono's own parse of the URL: no query or fragment, escapes decoded as its router decodes.
     return this.#c.req.path
+  }
+
+  get route(): string | undefined {
+    // The pattern of the handler running now. A wildcard (`app.use('*', ...)`, `/api/*`) is the
+    // pattern of a middleware that covers many routes: not one route, so there is none.
+    // `c.req.routePath`, not `routePath(c)` of `hono/route`, which not every Hono 4 has.
+    const pattern = this.#c.req.routePath
+    return pattern === '' || pattern.includes('*') ? undefined : pattern
   }
 
   get ip(): string | undefined {

@@ -1,7 +1,7 @@
 /**
- * Rate limiting on the store: a fixed window per key (client address and route by default),
- * meant for `/login` and other credential endpoints. The answer is 429 with the real time left in
- * the window, not the whole window as AuthX reported.
+ * Rate limiting on the store: a fixed window per key (client address and matched route by
+ * default), meant for `/login` and other credential endpoints. The answer is 429 with the real
+ * time left in the window, not the whole window as AuthX reported.
  */
 import type { Duration } from '../internal/duration.ts'
 import { parseDuration } from '../internal/duration.ts'
@@ -15,7 +15,8 @@ export interface RateLimitOptions {
   window: Duration
   /**
    * The bucket a request counts against.
-   * @defaultValue the route path and the client address
+   * @defaultValue the matched route pattern (else the normalised path) and the client address:
+   *   {@link defaultRateLimitKey}
    */
   key?: ((request: RequestView) => string | Promise<string>) | undefined
 }
@@ -81,16 +82,21 @@ export function rateLimitClient(ip: string): string {
 }
 
 /**
- * The default key: route path plus client (`unknown` when the adapter cannot tell the address),
- * both normalised so that a client cannot get fresh buckets by respelling the path or, on IPv6,
- * by moving within its /64.
+ * The default key: the route plus the client (`unknown` when the adapter cannot tell the
+ * address), so that a client cannot get fresh buckets by respelling the path or, on IPv6, by
+ * moving within its /64. The route is the pattern the framework matched (`/users/:id`, one bucket
+ * for every user id, and for every spelling the router sends there: `/login#x`,
+ * `http://host/login`, `/LOGIN` where the router ignores case...); without one (a middleware
+ * mounted on a wildcard, a Fetch handler), the path folded by {@link normalizeRatePath}.
  *
  * @param request - the request view
- * @returns `<normalised path>|<client>`
+ * @returns `<route pattern>|<client>`, or `<normalised path>|<client>`
  */
 export function defaultRateLimitKey(request: RequestView): string {
   const client = request.ip === undefined ? 'unknown' : rateLimitClient(request.ip)
-  return `${normalizeRatePath(request.path)}|${client}`
+  const { route } = request
+  const where = route === undefined || route === '' ? normalizeRatePath(request.path) : route
+  return `${where}|${client}`
 }
 
 /**

@@ -8,10 +8,25 @@ import { readBodyCapped } from '../internal/body.ts'
 
 /** The core's view of an HTTP request. Every accessor is lazy and may be called repeatedly. */
 export interface RequestView {
-  /** Upper-case HTTP method. */
+  /**
+   * The method of the request line, upper-cased: never one a method-override middleware put in
+   * its place, so the CSRF check judges what the client really sent.
+   */
   readonly method: string
-  /** The URL path, without the query string. */
+  /**
+   * The path as the framework's router matched it: no query string or fragment, the path of an
+   * absolute-form request target (`POST http://host/login`), percent-escapes decoded where the
+   * router decodes them. Spellings the router sends to one route have one `path` wherever the
+   * router folds them itself (Fastify's `caseSensitive: false`, for example).
+   */
   readonly path: string
+  /**
+   * The route pattern the framework matched (`/users/:id`), when it has one: Fastify's
+   * `request.routeOptions.url`, Express's `req.baseUrl` and `req.route.path`, Hono's
+   * `c.req.routePath`. Undefined outside a matched route (a 404, a middleware mounted on a
+   * wildcard, a Fetch handler). The default rate-limit key counts one bucket per route with it.
+   */
+  readonly route?: string | undefined
   /** The client address as the framework determined it (trust-proxy rules are the app's), if known. */
   readonly ip?: string | undefined
   /** A header by lower-case name; repeated headers are joined with `, `. */
@@ -57,6 +72,54 @@ export function isFormContentType(contentType: string | undefined): boolean {
   return media === 'application/x-www-form-urlencoded' || media === 'multipart/form-data'
 }
 
+/**
+ * Decodes the percent-escapes of a path the way routers do (find-my-way, Hono): as `decodeURI`
+ * does, so escapes of reserved characters (`%2F`, `%3F`, `%23`...) stay escaped and a path
+ * segment cannot be split or ended by decoding; `%25` stays `%25`, so decoding twice changes
+ * nothing. A malformed escape leaves the path as it came.
+ *
+ * @param path - a path without query string
+ */
+export function decodeRequestPath(path: string): string {
+  if (!path.includes('%')) return path
+  try {
+    return decodeURI(path.replace(/%25/g, '%2525'))
+  } catch {
+    return path
+  }
+}
+
+/**
+ * The path of an HTTP request target (RFC 9112 section 3.2), as a router takes it: the path of
+ * the absolute form (`http://host/login`, sent to proxies and accepted by Node servers) rather
+ * than the whole URL, cut at the query (`?`) and at a fragment (`#`, which no client sends but a
+ * raw request line can carry), percent-escapes decoded with {@link decodeRequestPath}. The
+ * asterisk form (`*`) and other targets that are not paths come back as they are.
+ *
+ * @param target - the raw request target, as Node's `req.url` holds it
+ * @param semicolon - also cut at `;` (Fastify's `useSemicolonDelimiter`)
+ * @returns the path, starting with `/` for every origin-form or absolute-form target
+ */
+export function requestTargetPath(target: string, semicolon = false): string {
+  let path = target
+  if (path.charCodeAt(0) !== 0x2f) {
+    // Absolute form: scheme, `://`, authority; the path starts at the next `/`, `?` or `#`.
+    const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(path)
+    if (authority === null) return path
+    path = path.slice(authority[0].length)
+    if (path.charCodeAt(0) !== 0x2f) path = `/${path}`
+  }
+  let end = path.length
+  for (let i = 1; i < path.length; i++) {
+    const code = path.charCodeAt(i)
+    if (code === 0x3f || code === 0x23 || (semicolon && code === 0x3b)) {
+      end = i
+      break
+    }
+  }
+  return decodeRequestPath(end === path.length ? path : path.slice(0, end))
+}
+
 /** A `RequestView` over a Fetch `Request` whose body was read in advance (if it had one). */
 class FetchRequestView implements RequestView {
   readonly method: string
@@ -70,7 +133,8 @@ class FetchRequestView implements RequestView {
     this.#request = request
     this.#url = new URL(request.url)
     this.method = request.method.toUpperCase()
-    this.path = this.#url.pathname
+    // Decoded as routers decode it: `/l%6Fgin` is `/login` to every router that takes it.
+    this.path = decodeRequestPath(this.#url.pathname)
     this.#body = body
   }
 

@@ -23,6 +23,11 @@ export type GuardSpec =
   | { kind: 'token'; options: GuardOptions }
   /** `auth.scopesRequired(scopes, { all })` */
   | { kind: 'scopes'; scopes: string[]; all?: boolean }
+  /**
+   * `auth.rateLimited({ max, window })` with the default key; on the Fetch integration,
+   * `auth.enforceRateLimit(request, auth.rateLimit(...))` before the handler.
+   */
+  | { kind: 'rate'; max: number; window: number }
 
 /** What the route's handler does once the guard let the request through. */
 export type HandlerSpec =
@@ -61,8 +66,14 @@ export type HandlerSpec =
 
 /** One route of the app under test. */
 export interface RouteSpec {
-  /** HEAD is not listed: every framework answers HEAD with the GET route, which is what is tested. */
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS'
+  /**
+   * HEAD is not listed: every framework answers HEAD with the GET route, which is what is tested.
+   * `PURGE` and `PROPFIND` are methods no CSRF allowlist foresaw (Fastify declares them with
+   * `addHttpMethod`); `ALL` is the framework's catch-all (`app.all`), which also takes methods
+   * the framework does not upper-case (Hono and Fetch pass a lower-case `patch` through).
+   */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'PURGE' | 'PROPFIND' | 'ALL'
+  /** A path, or a pattern with `:name` parameters (`/users/:id`). */
   path: string
   guard: GuardSpec
   /** @defaultValue `{ kind: 'payload' }` (or `{ kind: 'subject' }` for a `subject` guard) */
@@ -100,7 +111,7 @@ export interface TestApp {
   /** The framework-bound AuthX instance of the app (its core members are all the suite uses). */
   auth: CoreAuthX
   request(req: TestRequest): Promise<TestResponse>
-  /** How many times the handler of `path` (path only, no query) ran. */
+  /** How many times the handler of `path` (the route's path or pattern, no query) ran. */
   handlerRuns(path: string): number
   close(): Promise<void>
 }
@@ -185,6 +196,7 @@ export interface GuardMaker<G> {
   readonly currentSubject: G
   tokenRequired(options: GuardOptions): G
   scopesRequired(scopes: readonly string[], options?: { all?: boolean }): G
+  rateLimited(options: { max: number; window: number }): G
 }
 
 /**
@@ -209,5 +221,7 @@ export function guardOf<G>(auth: GuardMaker<G>, spec: GuardSpec): G | undefined 
       return auth.tokenRequired(spec.options)
     case 'scopes':
       return auth.scopesRequired(spec.scopes, spec.all === undefined ? {} : { all: spec.all })
+    case 'rate':
+      return auth.rateLimited({ max: spec.max, window: spec.window })
   }
 }

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import Fastify from 'fastify'
 import { AuthX } from '../../src/adapters/fastify.ts'
+import { resolveConfig } from '../../src/config.ts'
+import { isImplicitRefreshEligible } from '../../src/features/implicit-refresh.ts'
 import type { AuthXOptions } from '../../src/index.ts'
 
 const SECRET = 'implicit-refresh-test-secret-32-bytes!!'
@@ -131,5 +133,22 @@ describe('implicit refresh', () => {
     const csrf = (await auth.verifyToken(old)).csrf ?? ''
     assert.equal(refreshed(await get('/page', old, 'POST')), undefined)
     assert.notEqual(refreshed(await get('/page', old, 'POST', { 'x-csrf-token': csrf })), undefined)
+  })
+
+  it('route lists are compared folded, methods in any case: a respelled route is still excluded', () => {
+    const config = resolveConfig({
+      secretKey: SECRET,
+      tokenLocation: ['cookies'],
+      implicitRefreshRouteExclude: ['/logout'],
+      implicitRefreshRouteInclude: ['/Keep/'],
+      implicitRefreshMethodExclude: ['POST'],
+    })
+    for (const path of ['/logout', '/LOGOUT', '/logout/', '//logout', '/l%6Fgout'])
+      assert.equal(isImplicitRefreshEligible(config, 'GET', path), false, path)
+    assert.equal(isImplicitRefreshEligible(config, 'GET', '/logout2'), true)
+    // The include wins over the method exclude, in any spelling; the method in any case.
+    assert.equal(isImplicitRefreshEligible(config, 'post', '/keep'), true)
+    assert.equal(isImplicitRefreshEligible(config, 'post', '/page'), false)
+    assert.equal(isImplicitRefreshEligible(config, 'get', '/page'), true)
   })
 })

@@ -148,6 +148,18 @@ void describe('rate-limit options and the default key', () => {
   void test('the default key is the normalised path and the client', () => {
     assert.equal(defaultRateLimitKey(view('/login', '203.0.113.7')), '/login|203.0.113.7')
     assert.equal(defaultRateLimitKey(view('/login')), '/login|unknown')
+    assert.equal(defaultRateLimitKey(view('/LOGIN/', '203.0.113.7')), '/login|203.0.113.7')
+  })
+
+  void test('with a matched route the default key is its pattern: one bucket per route', () => {
+    const routed = (path: string, route: string): RequestView => ({
+      ...view(path, '203.0.113.7'),
+      route,
+    })
+    assert.equal(defaultRateLimitKey(routed('/users/1', '/users/:id')), '/users/:id|203.0.113.7')
+    assert.equal(defaultRateLimitKey(routed('/users/2', '/users/:id')), '/users/:id|203.0.113.7')
+    // An empty pattern is no pattern.
+    assert.equal(defaultRateLimitKey(routed('/Users/3', '')), '/users/3|203.0.113.7')
   })
 
   void test('every spelling of a path a router may route to it is one bucket', () => {

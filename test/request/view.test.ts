@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import {
+  decodeRequestPath,
   isFormContentType,
   isJSONContentType,
   parseCookieHeader,
+  requestTargetPath,
   viewFromRequest,
 } from '../../src/request/view.ts'
 
@@ -64,6 +66,47 @@ void describe('viewFromRequest: request line and headers', () => {
     assert.equal(view.query('empty'), '')
     assert.equal(view.query('enc'), 'x+y')
     assert.equal(view.query('missing'), undefined)
+  })
+})
+
+void describe('request paths as routers take them', () => {
+  void test('requestTargetPath: fragment, query and absolute form are not part of the path', () => {
+    const cases: [string, string][] = [
+      ['/login', '/login'],
+      ['/login#x', '/login'],
+      ['/login?a=b#c', '/login'],
+      ['/login#x?a=b', '/login'],
+      ['http://any-host/login', '/login'],
+      ['HTTPS://any-host:8443/login?x=1', '/login'],
+      ['http://any-host', '/'],
+      ['http://any-host?x=1', '/'],
+      ['http://any-host#x', '/'],
+      ['/l%6Fgin', '/login'],
+      ['//login', '//login'],
+      ['/', '/'],
+      ['*', '*'],
+    ]
+    for (const [target, path] of cases) assert.equal(requestTargetPath(target), path, target)
+    assert.equal(requestTargetPath('/login;jsessionid=1'), '/login;jsessionid=1')
+    assert.equal(requestTargetPath('/login;jsessionid=1', true), '/login')
+  })
+
+  void test('decodeRequestPath: escapes decoded as routers do, reserved ones kept, never twice', () => {
+    assert.equal(decodeRequestPath('/l%6Fgin'), '/login')
+    assert.equal(decodeRequestPath('/caf%C3%A9'), '/café')
+    // A decoded `/`, `?` or `#` would split or end the path: they stay escaped.
+    assert.equal(decodeRequestPath('/a%2Fb%3Fc%23d'), '/a%2Fb%3Fc%23d')
+    // `%25` stays `%25`, so a decoded path decodes to itself.
+    assert.equal(decodeRequestPath('/a%256Fb'), '/a%256Fb')
+    assert.equal(decodeRequestPath(decodeRequestPath('/a%256Fb')), '/a%256Fb')
+    assert.equal(decodeRequestPath('/bad%E9'), '/bad%E9', 'not UTF-8: left as sent')
+    assert.equal(decodeRequestPath('/bad%zz'), '/bad%zz')
+  })
+
+  void test('viewFromRequest: the path is decoded, the route undefined (no router)', async () => {
+    const view = await viewFromRequest(new Request(`${URL_BASE}/l%6Fgin?x=1`, { method: 'POST' }))
+    assert.equal(view.path, '/login')
+    assert.equal(view.route, undefined)
   })
 })
 

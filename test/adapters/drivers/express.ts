@@ -80,6 +80,7 @@ export const expressDriver: AdapterDriver = {
         const body = await runHandler(auth, spec, req, res)
         res.json(body)
       }
+      // `app.purge`, `app.propfind` and `app.all` exist alongside the usual methods.
       const method = route.method.toLowerCase() as 'get'
       if (guard === undefined) app[method](route.path, handler)
       else app[method](route.path, guard, handler)

@@ -90,8 +90,11 @@ export const fastifyDriver: AdapterDriver = {
     for (const route of routes) {
       const spec = handlerOf(route)
       const preHandler = guardOf(auth, route.guard)
+      // Fastify routes only the methods it knows; the others are declared first.
+      if (route.method !== 'ALL' && !app.supportedMethods.includes(route.method))
+        app.addHttpMethod(route.method, { hasBody: true })
       app.route({
-        method: route.method,
+        method: route.method === 'ALL' ? app.supportedMethods : route.method,
         url: route.path,
         ...(preHandler === undefined ? {} : { preHandler }),
         handler: async (request, reply) => {

@@ -65,9 +65,25 @@ export async function testResponse(res: Response): Promise<TestResponse> {
   }
 }
 
-/** What each guard spec means for `withAuth`; `undefined` for an unguarded route. */
+/** A route path as a regular expression: `:name` matches one non-empty segment. */
+function routePattern(path: string): RegExp {
+  const source = path
+    .split('/')
+    .map((segment) =>
+      segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('/')
+  return new RegExp(`^${source}$`)
+}
+
+/**
+ * What each guard spec means for `withAuth`; `undefined` for an unguarded route and for a rate
+ * limit, which is not an authentication (the driver enforces it itself).
+ */
 function guardOf(spec: GuardSpec): WithAuthOptions | undefined {
   switch (spec.kind) {
+    case 'rate':
+      return undefined
     case 'access':
       return { type: 'access' }
     case 'refresh':
@@ -148,38 +164,51 @@ export const fetchDriver: AdapterDriver = {
     const auth = new AuthX(options)
     extra.setup?.(auth)
     const runs = new Map<string, number>()
-    const table = new Map<string, FetchHandler>()
+    const table: { method: RouteSpec['method']; pattern: RegExp; handler: FetchHandler }[] = []
     for (const route of routes) {
       const spec = handlerOf(route)
       const guard = guardOf(route.guard)
       const count = (): void => {
         runs.set(route.path, (runs.get(route.path) ?? 0) + 1)
       }
-      // Guarded routes always render AuthX errors (withAuth does); `handleErrors` decides it for
-      // unguarded ones, as it does for the frameworks' error handlers.
-      const handler: FetchHandler =
-        guard === undefined
-          ? extra.handleErrors === true
-            ? handleErrors(auth, (request) => {
-                count()
-                return runHandler(auth, spec, request, undefined)
-              })
-            : (request) => {
-                count()
-                return runHandler(auth, spec, request, undefined)
-              }
-          : withAuth(auth, guard, (request, context) => {
-              count()
-              return runHandler(auth, spec, request, context)
-            })
-      table.set(`${route.method} ${route.path}`, handler)
+      const open = (request: Request): Promise<Response> => {
+        count()
+        return runHandler(auth, spec, request, undefined)
+      }
+      let handler: FetchHandler
+      if (route.guard.kind === 'rate') {
+        // No middleware chain here: the handler enforces the limit before doing anything.
+        const limit = auth.rateLimit({ max: route.guard.max, window: route.guard.window })
+        handler = handleErrors(auth, async (request) => {
+          await auth.enforceRateLimit(request, limit)
+          return open(request)
+        })
+      } else if (guard !== undefined) {
+        handler = withAuth(auth, guard, (request, context) => {
+          count()
+          return runHandler(auth, spec, request, context)
+        })
+      } else {
+        // Guarded routes always render AuthX errors (withAuth does); `handleErrors` decides it
+        // for unguarded ones, as it does for the frameworks' error handlers.
+        handler = extra.handleErrors === true ? handleErrors(auth, open) : open
+      }
+      table.push({ method: route.method, pattern: routePattern(route.path), handler })
     }
 
-    /** The runtime's part: route by method and path; an uncaught error is a bare 500. */
+    /**
+     * The runtime's part: route by method (as sent: a Fetch `Request` upper-cases only the
+     * standard six) and exact pathname, `:name` matching one segment; an uncaught error is a
+     * bare 500.
+     */
     const serve = async (request: Request): Promise<Response> => {
       const { pathname } = new URL(request.url)
       const head = request.method === 'HEAD'
-      const handler = table.get(`${head ? 'GET' : request.method} ${pathname}`)
+      const method = head ? 'GET' : request.method
+      const handler = table.find(
+        (entry) =>
+          (entry.method === 'ALL' || entry.method === method) && entry.pattern.test(pathname),
+      )?.handler
       if (handler === undefined) return new Response('Not Found', { status: 404 })
       try {
         const response = await handler(request)

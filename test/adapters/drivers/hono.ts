@@ -79,7 +79,10 @@ export const honoDriver: AdapterDriver = {
         runs.set(route.path, (runs.get(route.path) ?? 0) + 1)
         return runHandler(auth, spec, c)
       }
-      if (guard === undefined) app.on(route.method, route.path, handler)
+      if (route.method === 'ALL') {
+        if (guard === undefined) app.all(route.path, handler)
+        else app.all(route.path, guard, handler)
+      } else if (guard === undefined) app.on(route.method, route.path, handler)
       else app.on(route.method, route.path, guard, handler)
     }
 
