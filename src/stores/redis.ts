@@ -571,11 +571,14 @@ export class RedisStore implements Store {
 /**
  * Connects to Redis with {@link recommendedRedisOptions} and returns a {@link RedisStore} on that
  * client, once the connection is ready (so the first requests do not fail for lack of one).
- * ioredis is loaded here, on demand. Close with `await store.client.quit()`.
+ * ioredis is loaded here, on demand. Close with `await store.client.quit()`. Emits a process
+ * warning (code `AUTHX_REDIS_EVICTION_POLICY`) when the server's `maxmemory-policy` is not
+ * `noeviction`, since an evicting Redis can forget revocations before they expire.
  *
  * @param url - a Redis URL such as `redis://user:pass@host:6379/0`
  * @param options - store options, plus `redis` for extra ioredis options
- * @throws Error (with the connection error as `cause`) when the first connection fails
+ * @throws Error (with the connection error as `cause`) when the first connection fails;
+ *   TypeError for a bad `commandTimeoutMs` or `prefix`, before connecting
  *
  * @example
  * ```ts
@@ -598,6 +601,14 @@ export async function createRedisStore(
   // The connection error is reported by the rejection below: keep ioredis from also printing it
   // as an unhandled 'error' event. Later errors are the application's to listen to.
   const ignore = (): void => {}
+  let store: RedisStore
+  try {
+    // Options are checked before connecting, so a bad one leaves no connection behind.
+    store = new RedisStore(client, options)
+  } catch (error) {
+    client.disconnect()
+    throw error
+  }
   client.on('error', ignore)
   try {
     await client.connect()
@@ -608,5 +619,32 @@ export async function createRedisStore(
   } finally {
     client.off('error', ignore)
   }
-  return new RedisStore(client, options)
+  await warnIfEvicting(store)
+  return store
+}
+
+/**
+ * Warns when the server may evict keys before their TTL: with a `maxmemory-policy` other than
+ * `noeviction`, a Redis under memory pressure drops keys it chooses, and every key of this store
+ * has a TTL (so even the `volatile-*` policies take them). A dropped revocation or spent refresh
+ * token lets its token back in, and anyone with an account can fill the memory on purpose. With
+ * `noeviction`, writes fail instead and the library answers 503 (fail closed). `INFO` is used,
+ * not `CONFIG GET`, which managed services often disable; when it cannot be read, nothing is said.
+ */
+async function warnIfEvicting(store: RedisStore): Promise<void> {
+  let info: string
+  try {
+    info = await store.client.info('memory')
+  } catch {
+    return
+  }
+  const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1]
+  if (policy === undefined || policy === 'noeviction') return
+  const message =
+    `RedisStore: the server's maxmemory-policy is ${policy}, so under memory pressure Redis may ` +
+    `evict revocations and spent refresh tokens before they expire and let revoked tokens back ` +
+    `in. Set maxmemory-policy noeviction (writes then fail and requests get a 503).`
+  if (typeof process !== 'undefined' && typeof process.emitWarning === 'function')
+    process.emitWarning(message, { type: 'AuthXWarning', code: 'AUTHX_REDIS_EVICTION_POLICY' })
+  else console.warn(`AuthXWarning: ${message}`)
 }

@@ -9,7 +9,7 @@ import { once } from 'node:events'
 import { createServer } from 'node:net'
 import type { Server } from 'node:net'
 import { after, describe, test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { RedisStore, createRedisStore, recommendedRedisOptions } from '../../src/stores/redis.ts'
 import type { Store } from '../../src/stores/types.ts'
@@ -188,6 +188,47 @@ void describe('RedisStore', () => {
       assert.ok(error.cause instanceof Error)
       return true
     })
+  })
+
+  void test('createRedisStore checks the options before connecting', async () => {
+    const port = await freePort()
+    // Nothing listens there: a TypeError (not "cannot connect") shows no connection was tried.
+    await assert.rejects(
+      createRedisStore(`redis://127.0.0.1:${port}`, { prefix: 'a\ud800' }),
+      (error: unknown) => (error as Error).constructor === TypeError,
+    )
+  })
+
+  void test('createRedisStore warns when the server may evict keys before their TTL', async () => {
+    const warnings: (Error & { code?: string })[] = []
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning)
+    }
+    process.on('warning', onWarning)
+    const port = await freePort()
+    const server = await startRedis(port)
+    const stores: RedisStore[] = []
+    try {
+      // The default policy, noeviction: a full server refuses writes (503), nothing to say.
+      stores.push(await createRedisStore(`redis://127.0.0.1:${port}`))
+      await setImmediate() // warnings are emitted on the next tick
+      assert.deepEqual(
+        warnings.filter((w) => w.code === 'AUTHX_REDIS_EVICTION_POLICY'),
+        [],
+      )
+      await stores[0]!.client.config('SET', 'maxmemory-policy', 'volatile-lru')
+      stores.push(await createRedisStore(`redis://127.0.0.1:${port}`))
+      await setImmediate() // warnings are emitted on the next tick
+      const evicting = warnings.filter((w) => w.code === 'AUTHX_REDIS_EVICTION_POLICY')
+      assert.equal(evicting.length, 1)
+      assert.equal(evicting[0]!.name, 'AuthXWarning')
+      assert.match(evicting[0]!.message, /maxmemory-policy is volatile-lru/)
+      assert.match(evicting[0]!.message, /noeviction/)
+    } finally {
+      process.off('warning', onWarning)
+      for (const store of stores) store.client.disconnect()
+      await stopRedis(server)
+    }
   })
 
   void test('Redis dies: every method rejects quickly; Redis returns: the store works again', async () => {
