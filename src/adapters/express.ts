@@ -42,6 +42,7 @@ import { normalizeRatePath } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
+import { isCsrfMethod } from '../request/csrf.ts'
 import {
   isFormContentType,
   isJSONContentType,
@@ -90,6 +91,16 @@ interface AuthXRequest {
   _body?: boolean
 }
 
+/**
+ * The method of the request line: `method-override` (and middleware like it) rewrites
+ * `req.method` so the router dispatches a form POST as `PATCH` or `GET`, and keeps what the
+ * client sent in `req.originalMethod`.
+ */
+function requestLineMethod(req: ExpressRequest): string {
+  const original = (req as { originalMethod?: unknown }).originalMethod
+  return (typeof original === 'string' ? original : req.method).toUpperCase()
+}
+
 /** The core's view of an Express request. Everything is read on first use. */
 class ExpressRequestView implements RequestView {
   readonly method: string
@@ -99,7 +110,7 @@ class ExpressRequestView implements RequestView {
 
   constructor(req: ExpressRequest) {
     this.#req = req
-    this.method = req.method
+    this.method = requestLineMethod(req)
   }
 
   get path(): string {
@@ -538,7 +549,7 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
       config.csrfCheckForm &&
       config.cookieCsrfProtect &&
       where.includes('cookies') &&
-      (config.csrfMethods as readonly string[]).includes(req.method) &&
+      isCsrfMethod(config.csrfMethods, requestLineMethod(req)) &&
       isURLEncoded(contentType)
     if (!isJSON && !isForm) return
     const raw = await readBody(req, MAX_BODY_BYTES)

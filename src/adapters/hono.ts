@@ -27,6 +27,7 @@ import type { AuthXOptions } from '../config.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
 import type { SetCookie } from '../request/cookies.ts'
+import { isCsrfMethod } from '../request/csrf.ts'
 import { isFormContentType, isJSONContentType, parseCookieHeader } from '../request/view.ts'
 import type { RequestView } from '../request/view.ts'
 import { TokenPayloadImpl } from '../token/payload.ts'
@@ -70,6 +71,24 @@ interface ReadBody {
   form?: unknown
 }
 
+/**
+ * The method of the request line. `hono/method-override` answers a form POST by dispatching a new
+ * `Request` with the overriding method (`PATCH`, `GET`, anything) through `app.fetch`, passing the
+ * same `env`: on @hono/node-server that `env.incoming` is the Node request, whose method is the
+ * one the client sent. If the two disagree on being safe, the unsafe one is taken, so neither an
+ * override nor an `app.fetch` of the app's own can turn a CSRF method into a safe one. Elsewhere
+ * (Bun, Deno, Workers) the original method is not kept anywhere: the current one is all there is.
+ */
+function requestLineMethod(c: AnyContext): string {
+  const current = c.req.method.toUpperCase()
+  const env = c.env as { incoming?: { method?: unknown } } | undefined
+  const incoming = env?.incoming?.method
+  if (typeof incoming !== 'string') return current
+  const original = incoming.toUpperCase()
+  // `isCsrfMethod` with nothing added: whether a method is unsafe (not GET, HEAD or OPTIONS).
+  return !isCsrfMethod([], original) && isCsrfMethod([], current) ? current : original
+}
+
 /** The core's view of a Hono request. Headers, cookies and query are read on first use. */
 class HonoRequestView implements RequestView {
   readonly method: string
@@ -79,7 +98,7 @@ class HonoRequestView implements RequestView {
 
   constructor(c: AnyContext, body: ReadBody = {}) {
     this.#c = c
-    this.method = c.req.method
+    this.method = requestLineMethod(c)
     this.#body = body
   }
 
@@ -239,7 +258,6 @@ export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
     const wantJSON = locations.includes('json')
     const wantForm =
       config.csrfCheckForm && config.cookieCsrfProtect && locations.includes('cookies')
-    const csrfMethods = config.csrfMethods as readonly string[]
     const guard: HonoGuard = async (c, next) => {
       let result: GuardResult | undefined
       try {
@@ -248,7 +266,9 @@ export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
           const contentType = c.req.raw.headers.get('content-type') ?? undefined
           const json = wantJSON && isJSONContentType(contentType)
           const form =
-            wantForm && csrfMethods.includes(c.req.method) && isFormContentType(contentType)
+            wantForm &&
+            isCsrfMethod(config.csrfMethods, requestLineMethod(c)) &&
+            isFormContentType(contentType)
           if (json || form) body = await readBody(c, json)
         }
         const view = new HonoRequestView(c, body)

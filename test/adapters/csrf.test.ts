@@ -241,26 +241,38 @@ for (const driver of DRIVERS) {
       }
     })
 
-    void test('csrfMethods decides which methods need the header', async () => {
+    void test('csrfMethods only adds methods: leaving PUT out still checks it, adding GET checks GET', async () => {
       const app = await driver.build(
-        baseOptions({ tokenLocation: ['cookies'], csrfMethods: ['POST'] }),
+        baseOptions({ tokenLocation: ['cookies'], csrfMethods: ['POST', 'GET'] }),
         [
           { method: 'POST', path: '/post', guard: { kind: 'access' } },
           { method: 'PUT', path: '/put', guard: { kind: 'access' } },
+          { method: 'GET', path: '/get', guard: { kind: 'access' } },
+          { method: 'OPTIONS', path: '/options', guard: { kind: 'access' } },
         ],
       )
       try {
         const access = app.auth.createAccessToken('alice')
+        const jar = cookies({ access_token_cookie: access })
+        for (const [method, path] of [
+          ['PUT', '/put'],
+          ['POST', '/post'],
+          ['GET', '/get'],
+        ] as const) {
+          // expectRefused also checks that the handler did not run.
+          await expectRefused(
+            app,
+            { method, path, headers: jar },
+            { errorType: 'MissingCSRFTokenError' },
+          )
+        }
         await expectOk(app, {
-          method: 'PUT',
-          path: '/put',
-          headers: cookies({ access_token_cookie: access }),
+          method: 'GET',
+          path: '/get',
+          headers: { ...jar, 'x-csrf-token': csrfOf(access) },
         })
-        await expectRefused(
-          app,
-          { method: 'POST', path: '/post', headers: cookies({ access_token_cookie: access }) },
-          { errorType: 'MissingCSRFTokenError' },
-        )
+        // OPTIONS was not added: still exempt.
+        await expectOk(app, { method: 'OPTIONS', path: '/options', headers: jar })
       } finally {
         await app.close()
       }
