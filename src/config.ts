@@ -118,7 +118,15 @@ export interface AuthXOptions {
   refreshCsrfHeaderName?: string | undefined
   /** @defaultValue `"csrf_token"` */
   refreshCsrfFieldName?: string | undefined
-  /** Methods on which the CSRF header is required. @defaultValue POST, PUT, PATCH, DELETE */
+  /**
+   * Methods on which a cookie token needs the CSRF header, on top of the rule that always applies:
+   * every method but GET, HEAD and OPTIONS needs it (`PURGE`, `PROPFIND` and any other method a
+   * router accepts included), judged on the request-line method, upper-cased. The list can only
+   * add: `['GET']` makes GET need the header too, while a method left out (`['POST']` without
+   * `PUT`) is still checked, so a list written for the four usual methods opens nothing. Only
+   * GET, HEAD and OPTIONS change anything here.
+   * @defaultValue POST, PUT, PATCH, DELETE (which the rule covers anyway)
+   */
   csrfMethods?: HTTPMethod[] | undefined
   /** Accept the CSRF value from a form field when the header is absent. @defaultValue false */
   csrfCheckForm?: boolean | undefined
