@@ -82,9 +82,13 @@ export abstract class BoundAuthX<Reply extends object, Guard extends object> ext
   /**
    * A guard that counts requests per key and answers 429 `RateLimitExceededError`, with the real
    * `Retry-After`, past `max` per `window`. The default key is the route and the client address
-   * as the framework knows it: `request.ip` on Fastify, `req.ip` on Express (under the app's
-   * `trust proxy` setting), the socket address on @hono/node-server; elsewhere pass a `key` (from
-   * a trusted header of your platform, for example). Put it before the other guards of a route.
+   * as the framework knows them. The route is the pattern its router matched (so every spelling
+   * it routes to `/login`, `/login#x` or `http://host/login` included, is one bucket, and
+   * `/users/:id` is one bucket for every id), or the folded path where there is no pattern (a
+   * wildcard middleware). The address is `request.ip` on Fastify, `req.ip` on Express (under the
+   * app's `trust proxy` setting), the socket address on @hono/node-server; elsewhere pass a `key`
+   * (from a trusted header of your platform, for example). Put it before the other guards of a
+   * route.
    *
    * @param options - `max`, `window`, optional `key(view)`
    * @throws TypeError at construction for invalid options
