@@ -2,6 +2,7 @@
  * Double-submit CSRF: the value comparison, in constant time whatever the lengths.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto'
+import { isWellFormed } from '../internal/well-formed.ts'
 
 /**
  * Compares two CSRF values in constant time. Both are hashed first so that unequal lengths
@@ -11,7 +12,8 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto'
  * @param expected - the `csrf` claim of the verified token
  */
 export function csrfMatches(presented: string, expected: string): boolean {
-  if (expected.length === 0) return false
+  // Hashed as UTF-8, a lone surrogate would equal U+FFFD: such a value matches nothing.
+  if (expected.length === 0 || !isWellFormed(presented) || !isWellFormed(expected)) return false
   const a = createHash('sha256').update(presented).digest()
   const b = createHash('sha256').update(expected).digest()
   return timingSafeEqual(a, b)

@@ -14,13 +14,8 @@
  *
  * @packageDocumentation
  */
+import { isWellFormed } from '../internal/well-formed.ts'
 import type { RevocationKind, RevocationQuery } from './types.ts'
-
-/** `String.prototype.isWellFormed` (ES2024, Node 20), typed here since the build targets ES2023. */
-type WellFormedCheck = (this: string) => boolean
-const isWellFormedString = (
-  String.prototype as unknown as { readonly isWellFormed: WellFormedCheck }
-).isWellFormed
 
 /**
  * Whether `value` is a string without lone surrogates, i.e. one that survives a round trip
@@ -30,7 +25,7 @@ const isWellFormedString = (
  * @returns true for a well-formed string
  */
 export function isWellFormedId(value: unknown): value is string {
-  return typeof value === 'string' && isWellFormedString.call(value)
+  return typeof value === 'string' && isWellFormed(value)
 }
 
 /**
@@ -48,7 +43,7 @@ export function isWellFormedId(value: unknown): value is string {
  */
 export function assertId(where: string, name: string, value: unknown): asserts value is string {
   if (typeof value !== 'string') throw new TypeError(`${where}: ${name} must be a string`)
-  if (!isWellFormedString.call(value)) {
+  if (!isWellFormed(value)) {
     // The value is not echoed: it may come from a token or a request.
     throw new TypeError(
       `${where}: ${name} must be a well-formed string (it contains a lone UTF-16 surrogate)`,

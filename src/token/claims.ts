@@ -10,6 +10,7 @@ import {
   TokenInvalidIssuerError,
 } from '../errors.ts'
 import type { JSONObject } from './jws.ts'
+import { isWellFormed } from '../internal/well-formed.ts'
 
 /** What claim validation needs to know. */
 export interface ClaimRules {
@@ -45,11 +46,6 @@ function optionalType(payload: JSONObject, name: string, type: 'string' | 'boole
   if (value !== undefined && typeof value !== type) throw invalid(`${name} is not a ${type}`)
 }
 
-/** `String.prototype.isWellFormed` (ES2024, Node 20), typed here since the build targets ES2023. */
-const isWellFormed = (
-  String.prototype as unknown as { readonly isWellFormed: (this: string) => boolean }
-).isWellFormed
-
 /**
  * Reads a claim that becomes a store key or is compared as UTF-8 bytes: absent, or a string
  * without lone surrogates. JSON's `"\ud800"` escape decodes to a lone surrogate, which UTF-8
@@ -60,7 +56,7 @@ function optionalId(payload: JSONObject, name: string): void {
   const value = payload[name]
   if (value === undefined) return
   if (typeof value !== 'string') throw invalid(`${name} is not a string`)
-  if (!isWellFormed.call(value)) throw invalid(`${name} is not well-formed UTF-16`)
+  if (!isWellFormed(value)) throw invalid(`${name} is not well-formed UTF-16`)
 }
 
 /**
