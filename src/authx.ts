@@ -13,6 +13,7 @@ import {
   CSRFError,
   FreshTokenRequiredError,
   InsufficientScopeError,
+  JWTDecodeError,
   LoginTypeMismatchError,
   MissingTokenError,
   RateLimitExceededError,
@@ -26,6 +27,7 @@ import {
 import type { ErrorResponse } from './errors.ts'
 import type { Duration } from './internal/duration.ts'
 import { parseDuration } from './internal/duration.ts'
+import { toWellFormed } from './internal/well-formed.ts'
 import { deletionCookies, tokenCookies } from './request/cookies.ts'
 import type { SetCookie } from './request/cookies.ts'
 import { createCsrfValue, csrfMatches, isCsrfMethod } from './request/csrf.ts'
@@ -43,6 +45,7 @@ import type { RateLimitOptions, ResolvedRateLimit } from './features/rate-limit.
 import { FAMILY_DEADLINE_CLAIM, assertRefreshUse } from './features/rotation.ts'
 import { newSession } from './features/sessions.ts'
 import type { CreateSessionOptions } from './features/sessions.ts'
+import { assertId } from './stores/keys.ts'
 import { MemoryStore } from './stores/memory.ts'
 import type { SessionRecord, Store } from './stores/types.ts'
 import { validateClaims } from './token/claims.ts'
@@ -216,20 +219,6 @@ export function loginTypeOf(payload: TokenPayload): string | null {
   return typeof value === 'string' ? value : JSON.stringify(value)
 }
 
-/** A lone surrogate: with the `u` flag, a well-formed pair is one code point and never matches. */
-const LONE_SURROGATE = /\p{Cs}/u
-
-/**
- * Refuses ill-formed UTF-16 in an identifier that becomes a claim and a store key: encoded as
- * UTF-8 every lone surrogate turns into U+FFFD, so two different ids would meet as one.
- *
- * @throws TypeError naming the argument
- */
-function assertWellFormed(name: string, value: string): void {
-  if (typeof value !== 'string' || LONE_SURROGATE.test(value))
-    throw new TypeError(`${name} must be a well-formed string (no lone surrogates)`)
-}
-
 /** The cookie name of a Set-Cookie header value (what precedes the first `=`). */
 function setCookieName(header: string): string {
   const eq = header.indexOf('=')
@@ -390,9 +379,10 @@ export class AuthX {
     if (typeof uid !== 'string' && typeof uid !== 'number')
       throw new TypeError('uid must be a string or a number')
     const subject = String(uid)
-    assertWellFormed('uid', subject)
-    if (options.sessionId !== undefined) assertWellFormed('sessionId', options.sessionId)
-    if (options.familyId !== undefined) assertWellFormed('familyId', options.familyId)
+    assertId('AuthX.createToken', 'uid', subject)
+    if (options.sessionId !== undefined)
+      assertId('AuthX.createToken', 'sessionId', options.sessionId)
+    if (options.familyId !== undefined) assertId('AuthX.createToken', 'familyId', options.familyId)
     const now = Math.floor(config.clock())
     const claims: JSONObject = { [config.identityClaim]: subject, jti: randomUUID(), type }
     if (type === 'access') claims.fresh = options.fresh === true
@@ -813,7 +803,7 @@ export class AuthX {
    */
   #familyOf(payload: TokenPayload): string | undefined {
     if (payload.fam !== undefined || this.config.refreshRotation === null) return payload.fam
-    return `jti:${payload.jti ?? ''}`
+    return payload.jti === undefined ? undefined : `jti:${payload.jti}`
   }
 
   /** Revokes the refresh family of a payload (no-op without one) until no token of it can live. */
@@ -831,6 +821,7 @@ export class AuthX {
    * @param sub - the subject
    */
   async revokeAllForSubject(sub: string): Promise<void> {
+    assertId('AuthX.revokeAllForSubject', 'sub', sub)
     const now = this.config.clock()
     await this.#storeCall(() => this.#store.revokeSubject(sub, now, this.#longestExpiry()))
   }
@@ -899,16 +890,17 @@ export class AuthX {
     const familyId = this.#familyOf(payload)
     let deadline = familyDeadlineOf(payload)
     if (this.config.refreshRotation !== null) {
+      // Rotation spends tokens by jti: one without it cannot be spent, so it cannot be refreshed.
+      if (payload.jti === undefined)
+        throw new JWTDecodeError({ reason: 'refresh token has no jti' })
       deadline ??= payload.exp ?? this.#longestExpiry()
       const family = familyId as string
       const end = this.#familyRevocationEnd(deadline)
       const jti = payload.jti
-      assertRefreshUse(
-        await this.#storeCall(() => this.#store.useRefreshToken(family, jti ?? '', end)),
-      )
+      assertRefreshUse(await this.#storeCall(() => this.#store.useRefreshToken(family, jti, end)))
       // Spent from now on: presented anywhere else (a refresh guard, a logout), it is refused as
       // revoked and ends the family.
-      if (jti !== undefined) await this.#storeCall(() => this.#store.revoke('jti', jti, end))
+      await this.#storeCall(() => this.#store.revoke('jti', jti, end))
       refreshToken = this.#createToken('refresh', payload.sub, { ...carried, familyId }, deadline)
     }
     if (payload.sid !== undefined && this.config.sessionUpdateLastActive)
@@ -955,6 +947,7 @@ export class AuthX {
    * @param options - client address, user agent, data, lifetime
    */
   async createSession(sub: string, options: CreateSessionOptions = {}): Promise<SessionRecord> {
+    assertId('AuthX.createSession', 'sub', sub)
     const now = this.config.clock()
     const lifetime = options.expiresIn ?? this.config.refreshTokenExpires ?? 20 * 86_400
     const session = newSession(sub, now, lifetime, options)
@@ -964,11 +957,13 @@ export class AuthX {
 
   /** A session by id, or null. @param id - the session id */
   async getSession(id: string): Promise<SessionRecord | null> {
+    assertId('AuthX.getSession', 'id', id)
     return this.#storeCall(() => this.#store.getSession(id))
   }
 
   /** The live sessions of a subject. @param sub - the subject */
   async listSessions(sub: string): Promise<SessionRecord[]> {
+    assertId('AuthX.listSessions', 'sub', sub)
     return this.#storeCall(() => this.#store.listSessions(sub))
   }
 
@@ -979,6 +974,7 @@ export class AuthX {
    * @returns whether the session existed
    */
   async revokeSession(id: string): Promise<boolean> {
+    assertId('AuthX.revokeSession', 'id', id)
     const session = await this.getSession(id)
     await this.#storeCall(() =>
       this.#store.revoke('sid', id, Math.max(session?.expiresAt ?? 0, this.#longestExpiry())),
@@ -993,6 +989,7 @@ export class AuthX {
    * @returns how many sessions ended
    */
   async revokeAllSessions(sub: string): Promise<number> {
+    assertId('AuthX.revokeAllSessions', 'sub', sub)
     const sessions = await this.listSessions(sub)
     for (const session of sessions) {
       await this.#storeCall(() =>
@@ -1033,7 +1030,9 @@ export class AuthX {
     const view = isFetchRequest(request)
       ? await viewFromRequest(request, { json: false, form: false })
       : request
-    const key = `ratelimit:${await limit.key(view)}`
+    // A key built from request data may hold a lone surrogate: folding it to U+FFFD can only
+    // merge buckets (a stricter limit), where refusing it would turn bad input into a 503.
+    const key = `ratelimit:${toWellFormed(await limit.key(view))}`
     const hit = await this.#storeCall(() =>
       this.#store.hit(key, limit.windowSeconds, this.config.clock()),
     )

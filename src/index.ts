@@ -91,5 +91,5 @@ export type {
   MemoryStoreOptions,
   MemoryStoreStats,
   MemoryStoreMap,
-  MemoryEvictionEvent,
+  MemoryStoreFullEvent,
 } from './stores/memory.ts'

@@ -48,13 +48,6 @@ export interface MemoryStoreFullEvent {
   readonly message: string
 }
 
-/**
- * The former name of {@link MemoryStoreFullEvent}.
- *
- * @deprecated Use {@link MemoryStoreFullEvent}; live security entries are no longer evicted.
- */
-export type MemoryEvictionEvent = MemoryStoreFullEvent
-
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /**

@@ -10,10 +10,13 @@ import { describe, test } from 'node:test'
 import { AuthX as CoreAuthX } from '../../src/authx.ts'
 import {
   InsufficientScopeError,
+  JWTDecodeError,
   LoginTypeMismatchError,
+  RateLimitExceededError,
   RevokedTokenError,
 } from '../../src/errors.ts'
 import { AuthManager } from '../../src/features/manager.ts'
+import { forgeToken } from '../helpers/forge.ts'
 import { claimsOf, storeSuite } from '../helpers/store-suite.ts'
 
 const { SECRET, START, BACKENDS, world } = await storeSuite('derived', { refreshRotation: true })
@@ -262,5 +265,45 @@ void describe('ill-formed identifiers at creation', () => {
     assert.throws(() => auth.createRefreshToken('alice', { familyId: '\ud800f' }), TypeError)
     // A well-formed astral character is fine.
     assert.equal(claimsOf(auth.createAccessToken('a😀')).sub, 'a😀')
+  })
+
+  void test('session and subject methods refuse them as misuse (TypeError), not as a 503', async () => {
+    const auth = new CoreAuthX({ secretKey: SECRET })
+    const bad = 'a\ud800'
+    await assert.rejects(auth.createSession(bad), TypeError)
+    await assert.rejects(auth.getSession(bad), TypeError)
+    await assert.rejects(auth.listSessions(bad), TypeError)
+    await assert.rejects(auth.revokeSession(bad), TypeError)
+    await assert.rejects(auth.revokeAllSessions(bad), TypeError)
+    await assert.rejects(auth.revokeAllForSubject(bad), TypeError)
+  })
+
+  void test('a rate-limit key built from request data with a lone surrogate still counts', async () => {
+    const auth = new CoreAuthX({ secretKey: SECRET })
+    const limit = auth.rateLimit({ max: 1, window: 60, key: (view) => view.header('x-user') ?? '' })
+    // Header values cannot carry a lone surrogate, so the view is made by hand.
+    const view = {
+      method: 'POST',
+      path: '/login',
+      header: (name: string) => (name === 'x-user' ? 'a\ud800' : undefined),
+      cookie: () => undefined,
+      query: () => undefined,
+      json: () => undefined,
+      form: () => undefined,
+    }
+    await auth.enforceRateLimit(view, limit)
+    await assert.rejects(auth.enforceRateLimit(view, limit), RateLimitExceededError)
+  })
+})
+
+void describe('refresh tokens without a jti', () => {
+  void test('cannot be refreshed under rotation (they cannot be spent)', async () => {
+    const forged = forgeToken({
+      header: { alg: 'HS256', typ: 'JWT' },
+      payload: { sub: 'alice', type: 'refresh', iat: START, exp: START + 600, csrf: '' },
+      key: SECRET,
+    })
+    const { auth } = world(BACKENDS[0]!)
+    await assert.rejects(auth.refresh(forged), JWTDecodeError)
   })
 })
