@@ -759,6 +759,16 @@ function setCookiesAt(res: ExpressResponse, name: HeadWriter, args: readonly unk
   return values
 }
 
+/** The `ServerResponse` methods that change headers, which Node refuses once the head is sent. */
+const HEADER_SETTERS = ['setHeader', 'appendHeader', 'removeHeader'] as const
+
+/** Node's error for a header change after the head was sent (`ERR_HTTP_HEADERS_SENT`). */
+function headersSentError(action: string): Error {
+  return Object.assign(new Error(`Cannot ${action} headers after they are sent to the client`), {
+    code: 'ERR_HTTP_HEADERS_SENT',
+  })
+}
+
 /**
  * Holds the head of a response until a pending implicit refresh is confirmed. Node sends the head
  * from `writeHead`, or from the first `write`, `end` or `flushHeaders` (which call `writeHead`
@@ -768,20 +778,40 @@ function setCookiesAt(res: ExpressResponse, name: HeadWriter, args: readonly unk
  * on the methods pass straight through. No byte of the response leaves before the decision, so
  * a logout's deletions are never followed by a new token cookie.
  *
- * While held, `write` answers `false` (as a full buffer does) and `'drain'` follows the replay, so
- * a piped stream waits instead of piling up; `writeHead` and `end` answer the response, as they
- * do. A queued call that throws on replay (a second `writeHead`, an invalid status) can no longer
- * reach its caller: the response is destroyed with that error instead.
+ * While held the response behaves as one whose head is sent, so code after the first call sees
+ * what it would see without the hold: `headersSent` is true, a header change or a second
+ * `writeHead` throws `ERR_HTTP_HEADERS_SENT` (an error handler taking over after a write closes
+ * the connection, as Express's does when headers are out), and a status set late is ignored.
+ * `write` answers `false` (as a full buffer does) and `'drain'` follows the replay, so a piped
+ * stream waits instead of piling up; `end` answers the response. A queued call that throws on
+ * replay (an invalid status) can no longer reach its caller: the response is destroyed with
+ * that error instead.
  */
 function holdHeadUntilConfirmed(res: ExpressResponse, pending: PendingRefresh): void {
-  const target = res as unknown as Record<HeadWriter, (...args: unknown[]) => unknown>
+  const target = res as unknown as Record<
+    HeadWriter | (typeof HEADER_SETTERS)[number],
+    (...args: unknown[]) => unknown
+  >
   const originals = new Map(HEAD_WRITERS.map((name) => [name, target[name]] as const))
   let state: 'open' | 'held' | 'released' = 'open'
   const queue: { name: HeadWriter; args: unknown[] }[] = []
   let owesDrain = false
+  let status = 0
+  /** Own properties the hold shadows, to put back as they were (most are on the prototype). */
+  const shadowed = new Map<PropertyKey, PropertyDescriptor | undefined>()
+  const shadow = (key: PropertyKey, descriptor: PropertyDescriptor): void => {
+    shadowed.set(key, Object.getOwnPropertyDescriptor(res, key))
+    Object.defineProperty(res, key, { configurable: true, ...descriptor })
+  }
   const call = (name: HeadWriter, args: unknown[]): unknown => originals.get(name)!.apply(res, args)
   const release = (cookies: readonly SetCookie[]): void => {
     state = 'released'
+    // The real `headersSent` and header setters again, before anything is replayed.
+    for (const [key, descriptor] of shadowed) {
+      if (descriptor === undefined) Reflect.deleteProperty(res, key)
+      else Object.defineProperty(res, key, descriptor)
+    }
+    res.statusCode = status
     let wrote: unknown = true
     try {
       if (!res.headersSent) sendCookies(res, cookies)
@@ -795,6 +825,27 @@ function holdHeadUntilConfirmed(res: ExpressResponse, pending: PendingRefresh): 
     }
     if (owesDrain && wrote !== false && !res.writableEnded) res.emit('drain')
   }
+  const hold = (name: HeadWriter, args: unknown[]): void => {
+    state = 'held'
+    // writeHead's own status wins over `statusCode` (which it would set).
+    status = name === 'writeHead' && typeof args[0] === 'number' ? args[0] : res.statusCode
+    const setCookies = setCookiesAt(res, name, args)
+    shadow('headersSent', { get: () => true })
+    for (const setter of HEADER_SETTERS) {
+      if (typeof target[setter] !== 'function') continue
+      const verb = setter === 'setHeader' ? 'set' : setter === 'appendHeader' ? 'append' : 'remove'
+      shadow(setter, {
+        writable: true,
+        value: () => {
+          throw headersSentError(verb)
+        },
+      })
+    }
+    pending.confirm(status, setCookies).then(release, () => {
+      // An unexpected failure to decide: send the response without the new cookie.
+      release([])
+    })
+  }
   for (const name of HEAD_WRITERS) {
     target[name] = (...args: unknown[]): unknown => {
       if (state === 'released') return call(name, args)
@@ -803,13 +854,10 @@ function holdHeadUntilConfirmed(res: ExpressResponse, pending: PendingRefresh): 
           state = 'released'
           return call(name, args)
         }
-        state = 'held'
-        const status =
-          name === 'writeHead' && typeof args[0] === 'number' ? args[0] : res.statusCode
-        pending.confirm(status, setCookiesAt(res, name, args)).then(release, () => {
-          // An unexpected failure to decide: send the response without the new cookie.
-          release([])
-        })
+        hold(name, args)
+      } else if (name === 'writeHead') {
+        // A second head, as Node refuses it once the first is out.
+        throw headersSentError('write')
       }
       queue.push({ name, args })
       if (name === 'write') {

@@ -204,6 +204,24 @@ async function expressTarget(): Promise<Target> {
     body.write('two,')
     body.end('three')
   })
+  // ...and code that changes the response after its head would have left.
+  app.get('/late-status', guard, (_req, res) => {
+    count(runs, '/late-status')
+    res.write('one,')
+    res.statusCode = 500
+    res.end('two')
+  })
+  app.get('/late-clear', guard, (_req, res) => {
+    count(runs, '/late-clear')
+    res.write('one,')
+    let code: unknown
+    try {
+      res.clearCookie('access_token_cookie', { path: '/' })
+    } catch (error) {
+      code = (error as { code?: unknown }).code
+    }
+    res.end(String(code))
+  })
   app.use((_error: unknown, _req: ExpressRequest, res: ExpressResponse, _next: unknown) => {
     res.status(500).json({ failed: true })
   })
@@ -418,6 +436,22 @@ void describe('security: implicit refresh holds the Express response head until 
     assert.equal(res.status, 200)
     assert.equal(res.body, 'bye')
     assert.deepEqual(res.setCookies, ['access_token_cookie=; Path=/; Max-Age=0'])
+  })
+
+  void test('past the first write the head counts as sent: a late status or cookie change is refused as Node refuses it', async () => {
+    // Without implicit refresh Node sends `200` at the first write and ignores the later status,
+    // and refuses a Set-Cookie after it: the hold must not change either.
+    const late = await target.send('GET', '/late-status', headers())
+    assert.equal(late.status, 200)
+    assert.equal(late.body, 'one,two')
+    const clear = await target.send('GET', '/late-clear', headers())
+    assert.equal(clear.status, 200)
+    assert.equal(clear.body, 'one,ERR_HTTP_HEADERS_SENT')
+    // The head that left had no deletion in it: the one cookie pair it carries is the refresh.
+    assert.deepEqual(clear.setCookies.map((header) => parseSetCookie(header).name).sort(), [
+      'access_token_cookie',
+      'csrf_access_token',
+    ])
   })
 
   void test('a streamed body keeps every chunk in order, and gets the new cookie', async () => {
