@@ -842,7 +842,8 @@ function holdHeadUntilConfirmed(res: ExpressResponse, pending: PendingRefresh): 
       })
     }
     pending.confirm(status, setCookies).then(release, () => {
-      // An unexpected failure to decide: send the response without the new cookie.
+      // A failure to decide (a blocklist callback that throws) drops the cookie, not the response
+      // the handler already made: the same callback fails the next request's guard.
       release([])
     })
   }

@@ -214,7 +214,9 @@ async function confirmRefresh(
     void reply.removeHeader('set-cookie')
     for (const header of current) void reply.header('set-cookie', header)
   }
-  const cookies = await pending.confirm(reply.statusCode, current)
+  // A failure to decide (a blocklist callback that throws) drops the cookie, not the reply the
+  // handler already made: the same callback fails the next request's guard, where it belongs.
+  const cookies = await pending.confirm(reply.statusCode, current).catch(() => [])
   target[APPLIED] = cookies.map((cookie) => cookie.header)
   sendCookies(reply, cookies)
   return payload

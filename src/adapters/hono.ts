@@ -368,7 +368,11 @@ export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
       if (pending === null) return
       // After next(), c.res is final: the handler's response or the error handler's, with the
       // cookies it sets or deletes itself.
-      const cookies = await pending.confirm(c.res.status, c.res.headers.getSetCookie())
+      // A failure to decide (a blocklist callback that throws) drops the cookie, not the response
+      // the handler already made: the same callback fails the next request's guard.
+      const cookies = await pending
+        .confirm(c.res.status, c.res.headers.getSetCookie())
+        .catch(() => [])
       if (cookies.length === 0) return
       try {
         for (const cookie of cookies) c.res.headers.append('Set-Cookie', cookie.header)

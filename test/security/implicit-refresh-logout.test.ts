@@ -67,7 +67,8 @@ function count(runs: Map<string, number>, path: string): void {
  * - `POST /revoke`: revokes the token, touches no cookie;
  * - `GET /page`: a normal page; `GET /fail`: answers 500; `GET /throws`: throws;
  * - `GET /clear`: the framework's own cookie helper deletes the access cookie;
- * - `GET /block`: puts the token on the blocklist (an async callback that answers a tick later).
+ * - `GET /block`: puts the token on the blocklist (an async callback that answers a tick later);
+ *   with `?throw=1`, makes the blocklist throw for it instead.
  */
 
 /** Installs the async blocklist of {@link Target.blocked}. */
@@ -75,6 +76,7 @@ function blocklist(auth: AuthX): Set<string> {
   const blocked = new Set<string>()
   auth.setTokenBlocklist(async (_token, payload) => {
     await new Promise((resolve) => setImmediate(resolve))
+    if (blocked.has(`throw:${payload.jti ?? ''}`)) throw new Error('blocklist unavailable')
     return blocked.has(payload.jti ?? '')
   })
   return blocked
@@ -125,7 +127,8 @@ async function fastifyTarget(): Promise<Target> {
   })
   app.get('/block', guard, async (request) => {
     count(runs, '/block')
-    blocked.add(auth.payload(request).jti ?? '')
+    const jti = auth.payload(request).jti ?? ''
+    blocked.add((request.query as { throw?: string }).throw === '1' ? `throw:${jti}` : jti)
     return { ok: true }
   })
   await app.ready()
@@ -186,7 +189,8 @@ async function expressTarget(): Promise<Target> {
   })
   app.get('/block', guard, (req, res) => {
     count(runs, '/block')
-    blocked.add(auth.payload(req).jti ?? '')
+    const jti = auth.payload(req).jti ?? ''
+    blocked.add(req.query.throw === '1' ? `throw:${jti}` : jti)
     res.json({ ok: true })
   })
   // Express-only shapes of a response: the head written by hand, with the deletion in it...
@@ -286,7 +290,8 @@ function honoTarget(): Promise<Target> {
   })
   app.get('/block', guard, (c) => {
     count(runs, '/block')
-    blocked.add(auth.payload(c).jti ?? '')
+    const jti = auth.payload(c).jti ?? ''
+    blocked.add(c.req.query('throw') === '1' ? `throw:${jti}` : jti)
     return c.json({ ok: true })
   })
   app.onError((_error, c) => c.json({ failed: true }, 500))
@@ -483,6 +488,17 @@ for (const [name, build] of [
       assert.equal(res.status, 200, res.body)
       assert.equal(target.runs.get('/block'), 1)
       assert.equal(target.blocked.size, 1)
+      assert.deepEqual(res.setCookies, [])
+    })
+
+    void test('a blocklist that throws after the handler drops the cookie, not the response', async () => {
+      const token = target.auth.createAccessToken('alice', { expiresIn: 30 })
+      const res = await target.send('GET', '/block?throw=1', {
+        cookie: `access_token_cookie=${token}`,
+      })
+      assert.equal(res.status, 200, res.body)
+      assert.deepEqual(JSON.parse(res.body), { ok: true })
+      assert.equal(target.runs.get('/block'), 2)
       assert.deepEqual(res.setCookies, [])
     })
   })
