@@ -96,7 +96,9 @@ export function defaultRateLimitKey(request: RequestView): string {
   const client = request.ip === undefined ? 'unknown' : rateLimitClient(request.ip)
   const { route } = request
   const where = route === undefined || route === '' ? normalizeRatePath(request.path) : route
-  return `${where}|${client}`
+  // The client part is length-prefixed: both parts may contain `|` (a path always can; a client
+  // address can where a proxy header is trusted), and no two (route, client) pairs may meet.
+  return `${client.length}:${client}|${where}`
 }
 
 /**

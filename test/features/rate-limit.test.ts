@@ -146,9 +146,9 @@ void describe('rate-limit options and the default key', () => {
   })
 
   void test('the default key is the normalised path and the client', () => {
-    assert.equal(defaultRateLimitKey(view('/login', '203.0.113.7')), '/login|203.0.113.7')
-    assert.equal(defaultRateLimitKey(view('/login')), '/login|unknown')
-    assert.equal(defaultRateLimitKey(view('/LOGIN/', '203.0.113.7')), '/login|203.0.113.7')
+    assert.equal(defaultRateLimitKey(view('/login', '203.0.113.7')), '11:203.0.113.7|/login')
+    assert.equal(defaultRateLimitKey(view('/login')), '7:unknown|/login')
+    assert.equal(defaultRateLimitKey(view('/LOGIN/', '203.0.113.7')), '11:203.0.113.7|/login')
   })
 
   void test('with a matched route the default key is its pattern: one bucket per route', () => {
@@ -156,10 +156,18 @@ void describe('rate-limit options and the default key', () => {
       ...view(path, '203.0.113.7'),
       route,
     })
-    assert.equal(defaultRateLimitKey(routed('/users/1', '/users/:id')), '/users/:id|203.0.113.7')
-    assert.equal(defaultRateLimitKey(routed('/users/2', '/users/:id')), '/users/:id|203.0.113.7')
+    assert.equal(defaultRateLimitKey(routed('/users/1', '/users/:id')), '11:203.0.113.7|/users/:id')
+    assert.equal(defaultRateLimitKey(routed('/users/2', '/users/:id')), '11:203.0.113.7|/users/:id')
     // An empty pattern is no pattern.
-    assert.equal(defaultRateLimitKey(routed('/Users/3', '')), '/users/3|203.0.113.7')
+    assert.equal(defaultRateLimitKey(routed('/Users/3', '')), '11:203.0.113.7|/users/3')
+  })
+
+  void test('no two (route, client) pairs share a key, whatever `|` they hold', () => {
+    const routed = (route: string, ip: string): RequestView => ({ ...view('/x', ip), route })
+    assert.notEqual(
+      defaultRateLimitKey(routed('/a|b', 'c')),
+      defaultRateLimitKey(routed('/a', 'b|c')),
+    )
   })
 
   void test('every spelling of a path a router may route to it is one bucket', () => {
