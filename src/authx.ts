@@ -1061,7 +1061,10 @@ export class AuthX {
     try {
       found = extractToken(view, this.config, { type: 'access', locations: ['cookies'] })
       if (found === null) return null
-      payload = await this.verifyToken(found, { verifyCsrf: false })
+      // The same CSRF rule as the guards: a cross-site request gets no new cookie either.
+      const { cookieCsrfProtect, csrfMethods } = this.config
+      const verifyCsrf = cookieCsrfProtect && isCsrfMethod(csrfMethods, view.method)
+      payload = await this.verifyToken(found, { verifyCsrf })
       this.#assertDerivable(payload)
     } catch (error) {
       // Any auth failure just means "nothing to refresh"; the route's own guard decides access.

@@ -12,6 +12,7 @@
  */
 import type { RequestLike } from '../authx.ts'
 import { scopeMatches, hasRequiredScopes } from '../scopes.ts'
+import { decodeRequestPath } from '../request/view.ts'
 import type { RequestView } from '../request/view.ts'
 import type { TokenPayload } from '../token/payload.ts'
 
@@ -271,7 +272,7 @@ export function buildPolicyEnvironment(
   if (request !== undefined) {
     if (typeof Request !== 'undefined' && request instanceof Request) {
       environment.method = request.method.toUpperCase()
-      environment.path = new URL(request.url).pathname
+      environment.path = decodeRequestPath(new URL(request.url).pathname)
     } else {
       const view = request as RequestView
       environment.method = view.method

@@ -122,6 +122,32 @@ void describe('login-type laundering', () => {
   })
 })
 
+void describe('implicit refresh and CSRF', () => {
+  void test('a cross-site POST (no or wrong CSRF header) gets no new cookie; GET and a matching header do', async () => {
+    const auth = new CoreAuthX({
+      secretKey: SECRET,
+      tokenLocation: ['cookies'],
+      implicitRefreshDeltatime: 600,
+    })
+    const token = auth.createAccessToken('alice', { expiresIn: 60 })
+    const csrf = (await auth.verifyToken(token, { verifyCsrf: false })).csrf as string
+    const send = (method: string, header?: string): Promise<unknown> =>
+      auth.prepareImplicitRefresh(
+        new Request('http://localhost/page', {
+          method,
+          headers: {
+            cookie: `access_token_cookie=${token}`,
+            ...(header === undefined ? {} : { 'x-csrf-token': header }),
+          },
+        }),
+      )
+    assert.equal(await send('POST'), null)
+    assert.equal(await send('POST', 'not-the-value'), null)
+    assert.notEqual(await send('POST', csrf), null)
+    assert.notEqual(await send('GET'), null)
+  })
+})
+
 void describe('what a derived token carries', () => {
   void test('refresh never widens scopes, and keeps audience, session, family and deadline', async () => {
     const { auth, time } = world(BACKENDS[0]!, { decodeAudience: 'api', loginType: 'web' })
