@@ -269,6 +269,47 @@ function stringOption(
   return value
 }
 
+/** A grammar a string option must follow, and how the error message names it. */
+interface Grammar {
+  readonly pattern: RegExp
+  readonly what: string
+}
+
+/** An RFC 9110 token: what a header name or a cookie name may be. */
+const HTTP_TOKEN: Grammar = {
+  pattern: /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/,
+  what: "header or cookie name (letters, digits and !#$%&'*+.^_`|~-)",
+}
+/** A cookie path: starts with `/`, no control characters and no `;` (RFC 6265 section 4.1.1). */
+const COOKIE_PATH: Grammar = {
+  pattern: /^\/[\x20-\x3A\x3C-\x7E]*$/,
+  what: 'cookie path (starts with "/", no ";" or control characters)',
+}
+/** A cookie domain: letters, digits, dots and hyphens (the `cookie` package's own rule). */
+const COOKIE_DOMAIN: Grammar = {
+  pattern: /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i,
+  what: 'cookie domain (letters, digits, dots and hyphens)',
+}
+
+/**
+ * A string option that ends up in a request or response header or a cookie attribute: checked at
+ * startup against its grammar, so a typo fails here instead of as a 500 on the first request.
+ */
+function grammarOption(option: string, value: unknown, fallback: string, grammar: Grammar): string {
+  const text = stringOption(option, value, fallback)
+  if (!grammar.pattern.test(text))
+    fail(option, `${JSON.stringify(text)} is not a valid ${grammar.what}`)
+  return text
+}
+
+/** The claim holding the subject: any name but one that reaches an object's prototype. */
+function identityClaimOption(value: unknown): string {
+  const name = stringOption('identityClaim', value, 'sub')
+  if (name === '__proto__' || name === 'constructor' || name === 'prototype')
+    fail('identityClaim', `${JSON.stringify(name)} names a prototype member; choose another claim`)
+  return name
+}
+
 function booleanOption(option: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback
   if (typeof value !== 'boolean')
@@ -484,64 +525,84 @@ export function resolveConfig(options: AuthXOptions): AuthXConfig {
     encodeIssuer: options.encodeIssuer ?? null,
     encodeNbf: booleanOption('encodeNbf', options.encodeNbf, true),
     errorMessageKey: stringOption('errorMessageKey', options.errorMessageKey, 'detail'),
-    identityClaim: stringOption('identityClaim', options.identityClaim, 'sub'),
+    identityClaim: identityClaimOption(options.identityClaim),
     tokenLocation: Object.freeze([...tokenLocation]),
-    headerName: stringOption('headerName', options.headerName, 'Authorization'),
+    headerName: grammarOption('headerName', options.headerName, 'Authorization', HTTP_TOKEN),
     headerType: stringOption(
       'headerType',
       options.headerType ?? undefined,
       options.headerType === null ? '' : 'Bearer',
       true,
     ),
-    accessCookieName: stringOption(
+    accessCookieName: grammarOption(
       'accessCookieName',
       options.accessCookieName,
       'access_token_cookie',
+      HTTP_TOKEN,
     ),
-    accessCookiePath: stringOption('accessCookiePath', options.accessCookiePath, '/'),
-    refreshCookieName: stringOption(
+    accessCookiePath: grammarOption('accessCookiePath', options.accessCookiePath, '/', COOKIE_PATH),
+    refreshCookieName: grammarOption(
       'refreshCookieName',
       options.refreshCookieName,
       'refresh_token_cookie',
+      HTTP_TOKEN,
     ),
-    refreshCookiePath: stringOption('refreshCookiePath', options.refreshCookiePath, '/'),
-    cookieDomain: options.cookieDomain ?? null,
+    refreshCookiePath: grammarOption(
+      'refreshCookiePath',
+      options.refreshCookiePath,
+      '/',
+      COOKIE_PATH,
+    ),
+    cookieDomain:
+      options.cookieDomain === undefined || options.cookieDomain === null
+        ? null
+        : grammarOption('cookieDomain', options.cookieDomain, '', COOKIE_DOMAIN),
     cookieMaxAge,
     cookieSamesite: samesite,
     cookieSecure: booleanOption('cookieSecure', options.cookieSecure, true),
     cookieHttpOnly: booleanOption('cookieHttpOnly', options.cookieHttpOnly, true),
     cookieCsrfProtect: booleanOption('cookieCsrfProtect', options.cookieCsrfProtect, true),
     sessionCookie: booleanOption('sessionCookie', options.sessionCookie, true),
-    accessCsrfCookieName: stringOption(
+    accessCsrfCookieName: grammarOption(
       'accessCsrfCookieName',
       options.accessCsrfCookieName,
       'csrf_access_token',
+      HTTP_TOKEN,
     ),
-    accessCsrfCookiePath: stringOption('accessCsrfCookiePath', options.accessCsrfCookiePath, '/'),
-    accessCsrfHeaderName: stringOption(
+    accessCsrfCookiePath: grammarOption(
+      'accessCsrfCookiePath',
+      options.accessCsrfCookiePath,
+      '/',
+      COOKIE_PATH,
+    ),
+    accessCsrfHeaderName: grammarOption(
       'accessCsrfHeaderName',
       options.accessCsrfHeaderName,
       'X-CSRF-TOKEN',
+      HTTP_TOKEN,
     ),
     accessCsrfFieldName: stringOption(
       'accessCsrfFieldName',
       options.accessCsrfFieldName,
       'csrf_token',
     ),
-    refreshCsrfCookieName: stringOption(
+    refreshCsrfCookieName: grammarOption(
       'refreshCsrfCookieName',
       options.refreshCsrfCookieName,
       'csrf_refresh_token',
+      HTTP_TOKEN,
     ),
-    refreshCsrfCookiePath: stringOption(
+    refreshCsrfCookiePath: grammarOption(
       'refreshCsrfCookiePath',
       options.refreshCsrfCookiePath,
       '/',
+      COOKIE_PATH,
     ),
-    refreshCsrfHeaderName: stringOption(
+    refreshCsrfHeaderName: grammarOption(
       'refreshCsrfHeaderName',
       options.refreshCsrfHeaderName,
       'X-CSRF-TOKEN',
+      HTTP_TOKEN,
     ),
     refreshCsrfFieldName: stringOption(
       'refreshCsrfFieldName',

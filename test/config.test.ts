@@ -143,6 +143,47 @@ void describe('defaults', () => {
 })
 
 void describe('validation', () => {
+  void test('header names, cookie names, paths and domain follow their grammar at startup', () => {
+    const bad: [string, unknown][] = [
+      ['accessCookieName', 'my cookie'],
+      ['refreshCookieName', 'a;b'],
+      ['accessCsrfCookieName', 'é'],
+      ['refreshCsrfCookieName', ''],
+      ['headerName', 'X Auth'],
+      ['headerName', 'Autorización'],
+      ['accessCsrfHeaderName', 'X-CSRF\r\nX-Evil'],
+      ['refreshCsrfHeaderName', 'a:b'],
+      ['accessCookiePath', '/a;b'],
+      ['refreshCookiePath', 'relative'],
+      ['accessCsrfCookiePath', '/\n'],
+      ['refreshCsrfCookiePath', '/ü'],
+      ['cookieDomain', 'bücher.example'],
+      ['cookieDomain', 'a b.example'],
+    ]
+    for (const [option, value] of bad) {
+      assert.throws(
+        () => new AuthX({ secretKey: SECRET, [option]: value }),
+        (error: unknown) =>
+          error instanceof BadConfigurationError && error.message.startsWith(`${option}: `),
+        `${option}: ${JSON.stringify(value)}`,
+      )
+    }
+    const good = new AuthX({
+      secretKey: SECRET,
+      accessCookieName: '__Host-access',
+      headerName: 'X-Auth-Token',
+      accessCookiePath: '/api/v1',
+      cookieDomain: '.example.com',
+    })
+    assert.equal(good.config.cookieDomain, '.example.com')
+  })
+
+  void test('identityClaim cannot name a prototype member', () => {
+    for (const identityClaim of ['__proto__', 'constructor', 'prototype']) {
+      assert.throws(() => new AuthX({ secretKey: SECRET, identityClaim }), BadConfigurationError)
+    }
+  })
+
   void test('options must be an object', () => {
     assertRefused(null as unknown as AuthXOptions, 'options')
     assertRefused('secret' as unknown as AuthXOptions, 'options')
