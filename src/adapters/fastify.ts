@@ -141,7 +141,9 @@ class FastifyRequestView implements RequestView {
     // Use @fastify/cookie's parse when the app registered it; parse the header ourselves if not.
     const parsed = (this.#request as { cookies?: Record<string, string | undefined> }).cookies
     this.#cookies ??= parsed ?? parseCookieHeader(this.header('cookie'))
-    return this.#cookies[name]
+    // Another cookie plugin may hand over a plain object: only an own string is a cookie.
+    const value = Object.hasOwn(this.#cookies, name) ? this.#cookies[name] : undefined
+    return typeof value === 'string' ? value : undefined
   }
 
   query(name: string): string | string[] | undefined {
