@@ -4,8 +4,9 @@
  * add guards in their framework's shape; no auth logic lives anywhere else.
  */
 import { randomUUID } from 'node:crypto'
-import { resolveConfig } from './config.ts'
-import type { AuthXConfig, AuthXOptions, TokenLocation } from './config.ts'
+import type { RequestLike, RequestView, TokenLocation, TokenType } from './types.ts'
+import { resolveConfig } from './config/index.ts'
+import type { AuthXConfig, AuthXOptions } from './config/index.ts'
 import {
   AccessTokenRequiredError,
   AuthXError,
@@ -28,15 +29,14 @@ import type { ErrorResponse } from './errors.ts'
 import type { Duration } from './internal/duration.ts'
 import { parseDuration } from './internal/duration.ts'
 import { toWellFormed } from './internal/well-formed.ts'
-import { deletionCookies, tokenCookies } from './request/cookies.ts'
-import type { SetCookie } from './request/cookies.ts'
+import { deletionCookies, tokenCookies } from './response/cookies.ts'
+import type { SetCookie } from './response/cookies.ts'
 import { createCsrfValue, csrfMatches, isCsrfMethod } from './request/csrf.ts'
 import { extractToken, requireToken } from './request/extract.ts'
-import type { RequestToken, TokenType } from './request/extract.ts'
+import type { RequestToken } from './request/extract.ts'
 import { viewFromRequest } from './request/view.ts'
-import type { RequestView } from './request/view.ts'
 import { hasRequiredScopes } from './scopes.ts'
-import { VerifiedTokenCache } from './features/token-cache.ts'
+import { VerifiedTokenCache } from './token/cache.ts'
 import { isImplicitRefreshEligible, isRefreshableStatus } from './features/implicit-refresh.ts'
 import { operationSecurity, securitySchemes } from './features/openapi.ts'
 import type { SecurityRequirement, SecurityScheme } from './features/openapi.ts'
@@ -145,6 +145,15 @@ export interface GuardOptions {
   allScopes?: boolean | undefined
 }
 
+/** What a guard's authentication function resolves to: the payload, or payload and subject. */
+export type GuardResult = TokenPayload | { payload: TokenPayload; subject: unknown }
+
+/** What a guard's body reader may need to read before authentication. */
+export interface GuardBodyOptions {
+  /** Locations the guard searches. @defaultValue `tokenLocation` */
+  locations?: readonly TokenLocation[] | undefined
+}
+
 /** Options of {@link AuthX.getTokenFromRequest}. */
 export interface GetTokenOptions {
   /** @defaultValue `"access"` */
@@ -182,9 +191,6 @@ export type SubjectGetter<Subject = unknown> = (
   sub: string,
   payload: TokenPayload,
 ) => Subject | null | undefined | Promise<Subject | null | undefined>
-
-/** A request the core accepts: a Fetch `Request` or an adapter's `RequestView`. */
-export type RequestLike = Request | RequestView
 
 function isFetchRequest(value: RequestLike): value is Request {
   // A view always has header(); a Fetch Request never does. Cheaper on the hot path than reading

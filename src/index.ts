@@ -15,30 +15,29 @@ export type {
   GetTokenOptions,
   GuardOptions,
   PendingRefresh,
-  RequestLike,
   SubjectGetter,
   TokenBlocklist,
   TokenPair,
   VerifyOptions,
 } from './authx.ts'
-export { configFromEnv, TOKEN_LOCATIONS } from './config.ts'
+export { configFromEnv, TOKEN_LOCATIONS } from './config/index.ts'
+export type { AuthXConfig, AuthXOptions, Duration, SameSite } from './config/index.ts'
 export type {
-  AuthXConfig,
-  AuthXOptions,
-  Duration,
+  Clock,
   HTTPMethod,
-  SameSite,
+  RequestLike,
+  RequestView,
   TokenLocation,
-} from './config.ts'
+  TokenType,
+} from './types.ts'
 export * from './errors.ts'
 export { TokenPayload } from './token/payload.ts'
 export type { CustomClaims } from './token/payload.ts'
 export { ALGORITHMS } from './token/keys.ts'
 export type { Algorithm, KeyInput, JWKInput } from './token/keys.ts'
-export type { RequestToken, TokenType } from './request/extract.ts'
-export type { RequestView } from './request/view.ts'
+export type { RequestToken } from './request/extract.ts'
 export { viewFromRequest } from './request/view.ts'
-export type { SetCookie } from './request/cookies.ts'
+export type { SetCookie } from './response/cookies.ts'
 export { hasRequiredScopes, scopeMatches } from './scopes.ts'
 export { MemoryStore } from './stores/memory.ts'
 export type {
@@ -54,7 +53,7 @@ export type { RotationOptions } from './features/rotation.ts'
 export type { CreateSessionOptions } from './features/sessions.ts'
 export { isRefreshableStatus } from './features/implicit-refresh.ts'
 export type { SecurityRequirement, SecurityScheme } from './features/openapi.ts'
-export { AuthManager } from './features/manager.ts'
+export { AuthManager } from './authz/manager.ts'
 export type {
   AuthManagerOptions,
   AuthorizeOptions,
@@ -63,7 +62,7 @@ export type {
   GuardRun,
   PerRequest,
   PolicyRequiredOptions,
-} from './features/manager.ts'
+} from './authz/manager.ts'
 export {
   PolicyEngine,
   buildPolicyEnvironment,
@@ -71,7 +70,7 @@ export {
   readPolicyAttribute,
   tokenPolicyAttributes,
   validatePolicyRule,
-} from './features/policy.ts'
+} from './authz/policy.ts'
 export type {
   EvaluatedPolicyContext,
   PolicyCondition,
@@ -84,9 +83,9 @@ export type {
   PolicyOperator,
   PolicyRule,
   PolicySource,
-} from './features/policy.ts'
-export { VerifiedTokenCache } from './features/token-cache.ts'
-export type { VerifiedTokenCacheOptions, VerifiedTokenCacheStats } from './features/token-cache.ts'
+} from './authz/policy.ts'
+export { VerifiedTokenCache } from './token/cache.ts'
+export type { VerifiedTokenCacheOptions, VerifiedTokenCacheStats } from './token/cache.ts'
 export type {
   MemoryStoreOptions,
   MemoryStoreStats,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { generateKeyPairSync } from './helpers/keypair.ts'
 import { describe, test } from 'node:test'
 import { AuthX } from '../src/authx.ts'
-import type { AuthXOptions } from '../src/config.ts'
+import type { AuthXOptions } from '../src/config/index.ts'
 import {
   AccessTokenRequiredError,
   BadConfigurationError,

@@ -5,7 +5,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import type { AuthX as AuthXType } from '../../src/authx.ts'
-import type { AuthXOptions } from '../../src/config.ts'
+import type { AuthXOptions } from '../../src/config/index.ts'
 import { AuthX } from './library.ts'
 
 /** The algorithms benchmarked, one per family. */

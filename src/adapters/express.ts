@@ -23,6 +23,7 @@
  * @packageDocumentation
  */
 import { parse as parseQueryString } from 'node:querystring'
+import type { RequestLike, RequestView, TokenLocation } from '../types.ts'
 import { IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type {
@@ -34,14 +35,19 @@ import type {
   Router,
 } from 'express'
 import { MAX_BODY_BYTES } from '../internal/body.ts'
-import { BoundAuthX } from '../internal/bound-authx.ts'
-import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
-import type { GetTokenOptions, GuardOptions, PendingRefresh, RequestLike } from '../authx.ts'
-import type { AuthXOptions, TokenLocation } from '../config.ts'
+import { BoundAuthX } from './shared/bound.ts'
+import type {
+  GetTokenOptions,
+  GuardBodyOptions,
+  GuardOptions,
+  GuardResult,
+  PendingRefresh,
+} from '../authx.ts'
+import type { AuthXOptions } from '../config/index.ts'
 import { normalizeRatePath } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
-import type { SetCookie } from '../request/cookies.ts'
+import type { SetCookie } from '../response/cookies.ts'
 import { isCsrfMethod } from '../request/csrf.ts'
 import {
   isFormContentType,
@@ -49,7 +55,6 @@ import {
   parseCookieHeader,
   requestTargetPath,
 } from '../request/view.ts'
-import type { RequestView } from '../request/view.ts'
 import type { RequestToken } from '../request/extract.ts'
 import { TokenPayloadImpl } from '../token/payload.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
@@ -895,4 +900,4 @@ function routerStack(app: Application | Router): readonly unknown[] | undefined 
   }
 }
 
-export type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
+export type { GuardBodyOptions, GuardResult } from '../authx.ts'

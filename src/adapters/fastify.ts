@@ -22,15 +22,14 @@ import type {
   FastifySchema,
   HookHandlerDoneFunction,
 } from 'fastify'
-import { BoundAuthX } from '../internal/bound-authx.ts'
-import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
-import type { GuardOptions, PendingRefresh } from '../authx.ts'
-import type { AuthXOptions } from '../config.ts'
+import type { RequestView } from '../types.ts'
+import { BoundAuthX } from './shared/bound.ts'
+import type { GuardBodyOptions, GuardOptions, GuardResult, PendingRefresh } from '../authx.ts'
+import type { AuthXOptions } from '../config/index.ts'
 import type { SecurityRequirement } from '../features/openapi.ts'
 import { isAuthXError } from '../errors.ts'
-import type { SetCookie } from '../request/cookies.ts'
+import type { SetCookie } from '../response/cookies.ts'
 import { isFormContentType, parseCookieHeader, requestTargetPath } from '../request/view.ts'
-import type { RequestView } from '../request/view.ts'
 import { TokenPayloadImpl } from '../token/payload.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 
@@ -437,4 +436,4 @@ export class AuthX extends BoundAuthX<FastifyReply, FastifyGuard> {
   }
 }
 
-export type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
+export type { GuardBodyOptions, GuardResult } from '../authx.ts'

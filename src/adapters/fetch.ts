@@ -16,7 +16,7 @@
  */
 import type { AuthX, GuardOptions } from '../authx.ts'
 import { isAuthXError } from '../errors.ts'
-import type { SetCookie } from '../request/cookies.ts'
+import type { SetCookie } from '../response/cookies.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 
 /** A Fetch-API request handler. */

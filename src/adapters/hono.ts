@@ -18,18 +18,17 @@
  * @packageDocumentation
  */
 import type { Context, ErrorHandler, Hono, MiddlewareHandler } from 'hono'
+import type { RequestView } from '../types.ts'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { MAX_BODY_BYTES, readBodyCapped } from '../internal/body.ts'
-import { BoundAuthX } from '../internal/bound-authx.ts'
-import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
-import type { GuardOptions } from '../authx.ts'
-import type { AuthXOptions } from '../config.ts'
+import { BoundAuthX } from './shared/bound.ts'
+import type { GuardBodyOptions, GuardOptions, GuardResult } from '../authx.ts'
+import type { AuthXOptions } from '../config/index.ts'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
-import type { SetCookie } from '../request/cookies.ts'
+import type { SetCookie } from '../response/cookies.ts'
 import { isCsrfMethod } from '../request/csrf.ts'
 import { isFormContentType, isJSONContentType, parseCookieHeader } from '../request/view.ts'
-import type { RequestView } from '../request/view.ts'
 import { TokenPayloadImpl } from '../token/payload.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 
@@ -432,4 +431,4 @@ function honoDefaultError(error: Error, c: AnyContext): Response | Promise<Respo
   return c.text('Internal Server Error', 500)
 }
 
-export type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
+export type { GuardBodyOptions, GuardResult } from '../authx.ts'

@@ -6,7 +6,7 @@
  * the cookies on an error status, on a response that sets or deletes an auth cookie itself, and
  * when the token was revoked during the request.
  */
-import type { AuthXConfig } from '../config.ts'
+import type { AuthXConfig } from '../config/index.ts'
 import { normalizeRatePath } from './rate-limit.ts'
 
 /** Each route list of a configuration, folded once (configurations are frozen). */

@@ -2,8 +2,8 @@
  * OpenAPI security metadata, as AuthX adds to FastAPI's document: one scheme per location a
  * guard reads, and per operation one alternative per scheme. Non-enforcing: the guards enforce.
  */
-import type { AuthXConfig, TokenLocation } from '../config.ts'
-import type { TokenType } from '../request/extract.ts'
+import type { AuthXConfig } from '../config/index.ts'
+import type { TokenLocation, TokenType } from '../types.ts'
 
 /** An OpenAPI 3 security scheme object. */
 export type SecurityScheme =

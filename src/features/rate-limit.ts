@@ -4,8 +4,8 @@
  * time left in the window, not the whole window as AuthX reported.
  */
 import type { Duration } from '../internal/duration.ts'
+import type { RequestView } from '../types.ts'
 import { parseDuration } from '../internal/duration.ts'
-import type { RequestView } from '../request/view.ts'
 
 /** Options of a rate limit. */
 export interface RateLimitOptions {

@@ -3,14 +3,11 @@
  * one that yields a token wins, even if that token later fails verification (no fallback past a
  * bad token). A location that has nothing is a "miss" and the search moves on.
  */
-import type { AuthXConfig, TokenLocation } from '../config.ts'
+import type { AuthXConfig } from '../config/index.ts'
+import type { RequestView, TokenLocation, TokenType } from '../types.ts'
 import { JWTDecodeError, MissingCSRFTokenError, MissingTokenError } from '../errors.ts'
 import { isCsrfMethod } from './csrf.ts'
 import { isJSONContentType } from './view.ts'
-import type { RequestView } from './view.ts'
-
-/** The kinds of token. */
-export type TokenType = 'access' | 'refresh'
 
 /** A token found in a request, not yet verified. */
 export interface RequestToken {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import Fastify from 'fastify'
 import { AuthX } from '../../src/adapters/fastify.ts'
-import { resolveConfig } from '../../src/config.ts'
+import { resolveConfig } from '../../src/config/index.ts'
 import { isImplicitRefreshEligible } from '../../src/features/implicit-refresh.ts'
 import type { AuthXOptions } from '../../src/index.ts'
 

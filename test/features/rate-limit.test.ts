@@ -7,6 +7,7 @@
  * there too: the store is given `now`).
  */
 import assert from 'node:assert/strict'
+import type { RequestView } from '../../src/types.ts'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import Fastify from 'fastify'
@@ -22,7 +23,6 @@ import {
   resolveRateLimit,
 } from '../../src/features/rate-limit.ts'
 import { RateLimitExceededError } from '../../src/errors.ts'
-import type { RequestView } from '../../src/request/view.ts'
 import { MemoryStore } from '../../src/stores/memory.ts'
 import { RedisStore, recommendedRedisOptions } from '../../src/stores/redis.ts'
 import type { Store } from '../../src/stores/types.ts'

@@ -15,7 +15,7 @@ import Fastify from 'fastify'
 import type { FastifyInstance, FastifyReply, FastifyRequest, InjectOptions } from 'fastify'
 import { AuthX } from '../../src/adapters/fastify.ts'
 import type { FastifyGuard } from '../../src/adapters/fastify.ts'
-import type { AuthXOptions } from '../../src/config.ts'
+import type { AuthXOptions } from '../../src/config/index.ts'
 import { MemoryStore } from '../../src/stores/memory.ts'
 import type { Store } from '../../src/stores/types.ts'
 import type {

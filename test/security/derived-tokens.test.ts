@@ -15,7 +15,7 @@ import {
   RateLimitExceededError,
   RevokedTokenError,
 } from '../../src/errors.ts'
-import { AuthManager } from '../../src/features/manager.ts'
+import { AuthManager } from '../../src/authz/manager.ts'
 import { forgeToken } from '../helpers/forge.ts'
 import { claimsOf, storeSuite } from '../helpers/store-suite.ts'
 

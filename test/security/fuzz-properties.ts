@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { AuthX } from '../../src/authx.ts'
-import type { AuthXOptions } from '../../src/config.ts'
+import type { AuthXOptions } from '../../src/config/index.ts'
 import { isAuthXError } from '../../src/errors.ts'
 import { parseCookieHeader } from '../../src/request/view.ts'
 import { flipCharBit, flipSegmentBit, forgeToken, splitToken } from '../helpers/forge.ts'

@@ -8,7 +8,7 @@ import { createSecretKey, randomBytes } from 'node:crypto'
 import { generateKeyPairSync } from '../helpers/keypair.ts'
 import { after, before, describe, test } from 'node:test'
 import { AuthX } from '../../src/authx.ts'
-import type { AuthXOptions } from '../../src/config.ts'
+import type { AuthXOptions } from '../../src/config/index.ts'
 import { BadConfigurationError } from '../../src/errors.ts'
 import { forgeToken } from '../helpers/forge.ts'
 import {

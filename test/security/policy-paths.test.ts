@@ -14,15 +14,15 @@ import { Hono } from 'hono'
 import { AuthX as FastifyAuthX } from '../../src/adapters/fastify.ts'
 import { AuthX as HonoAuthX } from '../../src/adapters/hono.ts'
 import { AuthX as CoreAuthX } from '../../src/authx.ts'
-import type { AuthXOptions } from '../../src/config.ts'
-import { AuthManager } from '../../src/features/manager.ts'
+import type { AuthXOptions } from '../../src/config/index.ts'
+import { AuthManager } from '../../src/authz/manager.ts'
 import {
   PolicyEngine,
   defaultPolicySubject,
   readPolicyAttribute,
   tokenPolicyAttributes,
-} from '../../src/features/policy.ts'
-import type { PolicyCondition, PolicyRule } from '../../src/features/policy.ts'
+} from '../../src/authz/policy.ts'
+import type { PolicyCondition, PolicyRule } from '../../src/authz/policy.ts'
 import { forgeToken } from '../helpers/forge.ts'
 
 const NOW = 1_800_000_000

@@ -11,6 +11,7 @@
  * `fastify.inject`, `fetch` and `app.request` normalise the URL before the framework sees it.
  */
 import assert from 'node:assert/strict'
+import type { RequestView } from '../../src/types.ts'
 import { once } from 'node:events'
 import type { Server } from 'node:http'
 import { connect } from 'node:net'
@@ -27,7 +28,6 @@ import { AuthX as FastifyAuthX } from '../../src/adapters/fastify.ts'
 import { AuthX as HonoAuthX } from '../../src/adapters/hono.ts'
 import { AuthX } from '../../src/index.ts'
 import type { AuthXOptions } from '../../src/index.ts'
-import type { RequestView } from '../../src/request/view.ts'
 import { viewFromRequest } from '../../src/request/view.ts'
 import type { TestApp } from '../adapters/driver.ts'
 import { DRIVERS } from '../adapters/drivers/index.ts'

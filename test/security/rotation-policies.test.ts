@@ -13,8 +13,8 @@ import type { FastifyReply, FastifyRequest, InjectOptions } from 'fastify'
 import { after, before, describe, test } from 'node:test'
 import { AuthX } from '../../src/adapters/fastify.ts'
 import type { FastifyGuard } from '../../src/adapters/fastify.ts'
-import { AuthManager } from '../../src/features/manager.ts'
-import type { PolicyRule } from '../../src/features/policy.ts'
+import { AuthManager } from '../../src/authz/manager.ts'
+import type { PolicyRule } from '../../src/authz/policy.ts'
 import { forgeToken } from '../helpers/forge.ts'
 import {
   NOW,

@@ -10,10 +10,9 @@
  *
  * @packageDocumentation
  */
-import type { RequestLike } from '../authx.ts'
 import { scopeMatches, hasRequiredScopes } from '../scopes.ts'
+import type { RequestLike, RequestView } from '../types.ts'
 import { decodeRequestPath } from '../request/view.ts'
-import type { RequestView } from '../request/view.ts'
 import type { TokenPayload } from '../token/payload.ts'
 
 /** What a matching rule does. */

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import type { JSONObject } from '../token/jws.ts'
+import type { JSONObject } from './jws.ts'
 
 /** Options of {@link VerifiedTokenCache}. */
 export interface VerifiedTokenCacheOptions {

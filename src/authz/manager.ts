@@ -10,14 +10,15 @@
  * @packageDocumentation
  */
 import { AuthX, loginTypeOf } from '../authx.ts'
+import type { RequestLike, RequestView, TokenLocation } from '../types.ts'
 import type {
   CreateTokenOptions,
   CreateTokenPairOptions,
+  GuardBodyOptions,
   GuardOptions,
-  RequestLike,
+  GuardResult,
   TokenPair,
 } from '../authx.ts'
-import type { TokenLocation } from '../config.ts'
 import {
   BadConfigurationError,
   JWTDecodeError,
@@ -25,13 +26,11 @@ import {
   PolicyDeniedError,
 } from '../errors.ts'
 import { viewFromRequest } from '../request/view.ts'
-import type { GuardBodyOptions, GuardResult } from '../internal/bound-authx.ts'
-import type { RequestView } from '../request/view.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 import { PolicyEngine, buildPolicyEnvironment } from './policy.ts'
 import type { PolicyDecision, PolicyEvaluator, PolicyRule } from './policy.ts'
 
-export type { GuardResult } from '../internal/bound-authx.ts'
+export type { GuardResult } from '../authx.ts'
 
 /** An authentication function a framework binding turns into a guard with `guardFrom`. */
 export type GuardRun = (view: RequestView) => Promise<GuardResult>

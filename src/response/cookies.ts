@@ -4,9 +4,9 @@
  * cookie they delete (AuthX dropped them, so browsers could keep a `Secure` cookie alive).
  */
 import { serialize } from 'cookie'
+import type { TokenType } from '../types.ts'
 import type { SerializeOptions } from 'cookie'
-import type { AuthXConfig } from '../config.ts'
-import type { TokenType } from './extract.ts'
+import type { AuthXConfig } from '../config/index.ts'
 
 /** One cookie to set or delete. */
 export interface SetCookie {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { VerifiedTokenCache } from '../../src/features/token-cache.ts'
+import { VerifiedTokenCache } from '../../src/token/cache.ts'
 
 const NOW = 1_700_000_000
 

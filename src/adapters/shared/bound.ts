@@ -3,23 +3,13 @@
  * values onto the framework's reply object. Each adapter extends this with its reply type and
  * says how one Set-Cookie header is appended.
  */
-import { AuthX as CoreAuthX } from '../authx.ts'
-import type { GuardOptions } from '../authx.ts'
-import type { TokenLocation } from '../config.ts'
-import type { SecurityRequirement } from '../features/openapi.ts'
-import type { RateLimitOptions } from '../features/rate-limit.ts'
-import type { SetCookie } from '../request/cookies.ts'
-import type { RequestView } from '../request/view.ts'
-import type { TokenPayload } from '../token/payload.ts'
-
-/** What a guard's authentication function resolves to: the payload, or payload and subject. */
-export type GuardResult = TokenPayload | { payload: TokenPayload; subject: unknown }
-
-/** What a guard's body reader may need to read before authentication. */
-export interface GuardBodyOptions {
-  /** Locations the guard searches. @defaultValue `tokenLocation` */
-  locations?: readonly TokenLocation[] | undefined
-}
+import { AuthX as CoreAuthX } from '../../authx.ts'
+import type { RequestView } from '../../types.ts'
+import type { GuardBodyOptions, GuardOptions, GuardResult } from '../../authx.ts'
+import type { SecurityRequirement } from '../../features/openapi.ts'
+import type { RateLimitOptions } from '../../features/rate-limit.ts'
+import type { SetCookie } from '../../response/cookies.ts'
+import type { TokenPayload } from '../../token/payload.ts'
 
 /**
  * The core `AuthX` with the ready-made guards' plumbing and cookie helpers over a framework's

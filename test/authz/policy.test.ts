@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { RequestView } from '../../src/types.ts'
 import { AuthX } from '../../src/authx.ts'
 import {
   PolicyEngine,
@@ -8,7 +9,7 @@ import {
   readPolicyAttribute,
   tokenPolicyAttributes,
   validatePolicyRule,
-} from '../../src/features/policy.ts'
+} from '../../src/authz/policy.ts'
 import type {
   EvaluatedPolicyContext,
   PolicyCondition,
@@ -16,8 +17,7 @@ import type {
   PolicyOperator,
   PolicyRule,
   PolicySource,
-} from '../../src/features/policy.ts'
-import type { RequestView } from '../../src/request/view.ts'
+} from '../../src/authz/policy.ts'
 import type { TokenPayload } from '../../src/token/payload.ts'
 
 const NOW = 1_700_000_000 // 2023-11-14T22:13:20Z, a Tuesday

@@ -5,24 +5,19 @@
  */
 import { createPublicKey } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { BadConfigurationError } from './errors.ts'
-import type { Duration } from './internal/duration.ts'
-import { parseDuration } from './internal/duration.ts'
-import type { Algorithm, BoundKey, KeyInput } from './token/keys.ts'
-import { ALGORITHMS, bindKey, importSignKey, importVerifyKey, isAlgorithm } from './token/keys.ts'
-import type { Store } from './stores/types.ts'
-import type { RotationOptions } from './features/rotation.ts'
+import { BadConfigurationError } from '../errors.ts'
+import type { Duration } from '../internal/duration.ts'
+import { parseDuration } from '../internal/duration.ts'
+import type { Algorithm, BoundKey, KeyInput } from '../token/keys.ts'
+import { ALGORITHMS, bindKey, importSignKey, importVerifyKey, isAlgorithm } from '../token/keys.ts'
+import type { Store } from '../stores/types.ts'
+import type { RotationOptions } from '../features/rotation.ts'
+import type { HTTPMethod, TokenLocation } from '../types.ts'
 
-export type { Duration } from './internal/duration.ts'
-
-/** Where a token may be found in a request. */
-export type TokenLocation = 'headers' | 'cookies' | 'json' | 'query'
+export type { Duration } from '../internal/duration.ts'
 
 /** The four locations, in AuthX's spelling. */
 export const TOKEN_LOCATIONS: readonly TokenLocation[] = ['headers', 'cookies', 'json', 'query']
-
-/** HTTP methods accepted in method lists. */
-export type HTTPMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS' | 'PATCH'
 
 const METHODS: readonly HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
+import type { RequestView } from '../../src/types.ts'
 import Fastify from 'fastify'
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify'
 import { AuthX } from '../../src/adapters/fastify.ts'
 import type { FastifyGuard } from '../../src/adapters/fastify.ts'
 import { AuthX as CoreAuthX } from '../../src/authx.ts'
-import type { AuthXOptions } from '../../src/config.ts'
+import type { AuthXOptions } from '../../src/config/index.ts'
 import {
   BadConfigurationError,
   FreshTokenRequiredError,
@@ -15,11 +16,10 @@ import {
   TokenExpiredError,
   TokenInvalidSignatureError,
 } from '../../src/errors.ts'
-import { AuthManager } from '../../src/features/manager.ts'
-import type { GuardOf } from '../../src/features/manager.ts'
-import { PolicyEngine } from '../../src/features/policy.ts'
-import type { PolicyContext, PolicyRule } from '../../src/features/policy.ts'
-import type { RequestView } from '../../src/request/view.ts'
+import { AuthManager } from '../../src/authz/manager.ts'
+import type { GuardOf } from '../../src/authz/manager.ts'
+import { PolicyEngine } from '../../src/authz/policy.ts'
+import type { PolicyContext, PolicyRule } from '../../src/authz/policy.ts'
 import { MemoryStore } from '../../src/stores/memory.ts'
 import type { TokenPayload } from '../../src/token/payload.ts'
 
