@@ -42,10 +42,14 @@ export { hasRequiredScopes, scopeMatches } from './scopes.ts'
 export { MemoryStore } from './stores/memory.ts'
 export type {
   RateLimitHit,
+  RateLimitStore,
+  RefreshFamilyStore,
   RefreshUse,
   RevocationKind,
   RevocationQuery,
+  RevocationStore,
   SessionRecord,
+  SessionStore,
   Store,
 } from './stores/types.ts'
 export type { RateLimitOptions, ResolvedRateLimit } from './features/rate-limit.ts'

@@ -1,7 +1,9 @@
 /**
- * The one interface through which everything with state goes: revocation, refresh-token
- * families, sessions and rate limits. `MemoryStore` is the embedded default; `RedisStore`
- * (`authx-ts/redis`) shares the same state across many server instances.
+ * The interfaces through which everything with state goes, one per concern: revocation
+ * ({@link RevocationStore}), refresh-token families ({@link RefreshFamilyStore}), sessions
+ * ({@link SessionStore}) and rate limits ({@link RateLimitStore}). {@link Store} is all four.
+ * `MemoryStore` is the embedded default; `RedisStore` (`authx-ts/redis`) shares the same state
+ * across many server instances.
  *
  * All times are seconds since the epoch. Every method may reject when the backing service is
  * down; the library turns that into a 503 `StoreUnavailableError` (fail closed).
@@ -56,10 +58,23 @@ export interface RateLimitHit {
 }
 
 /**
- * Persistence for everything stateful. Implementations must make every multi-step change atomic
- * (two instances racing on one refresh token must see exactly one `ok`).
+ * Revocations: single tokens, sessions and families by id, and whole subjects by issue time. The
+ * library asks it on every request that carries a `jti`, `sid` or `fam` (one round trip each).
+ * Implementations must make each write atomic, and a later, shorter expiry must never shorten an
+ * entry (fail closed).
+ *
+ * @example A revocation-only store on a database (sketch)
+ * ```ts
+ * class PostgresRevocations implements RevocationStore {
+ *   async revoke(kind: RevocationKind, id: string, expiresAt: number): Promise<void> {
+ *     await sql`INSERT INTO revoked VALUES (${kind}, ${id}, ${expiresAt})
+ *               ON CONFLICT (kind, id) DO UPDATE SET expires_at = GREATEST(revoked.expires_at, ${expiresAt})`
+ *   }
+ *   // revokeSubject, isRevoked...
+ * }
+ * ```
  */
-export interface Store {
+export interface RevocationStore {
   /**
    * Revokes one identifier until `expiresAt`, after which the entry may be forgotten (the token
    * it describes has expired anyway).
@@ -69,24 +84,66 @@ export interface Store {
   revokeSubject(sub: string, at: number, expiresAt: number): Promise<void>
   /** Whether the token is revoked by jti, session, family or subject: one round trip. */
   isRevoked(query: RevocationQuery): Promise<boolean>
+}
+
+/**
+ * Refresh-token families, for rotation with reuse detection. A reuse revokes the family through
+ * the same `fam` entries that {@link RevocationStore.isRevoked} reads, so a store that implements
+ * this interface implements {@link RevocationStore} on the same state.
+ */
+export interface RefreshFamilyStore {
   /**
    * Atomically marks refresh token `jti` of family `fam` used. `ok` the first time; `reused` if it
    * was used before (the family is then revoked until `familyExpiresAt`); `revoked` if the family
-   * already was.
+   * already was. Two instances racing on one refresh token must see exactly one `ok`.
    */
   useRefreshToken(fam: string, jti: string, familyExpiresAt: number): Promise<RefreshUse>
-  /** Counts one hit on `key` in a window of `windowSeconds` ending now. */
-  hit(key: string, windowSeconds: number, now: number): Promise<RateLimitHit>
-  /** Forgets the counter of `key`. */
-  resetHits(key: string): Promise<void>
-  /** Saves (creates or replaces) a session. */
+}
+
+/** Login sessions, by id and by subject. */
+export interface SessionStore {
+  /** Saves (creates or replaces) a session, until its `expiresAt`. */
   saveSession(session: SessionRecord): Promise<void>
   /** A session by id, or null when unknown or expired. */
   getSession(id: string): Promise<SessionRecord | null>
-  /** The live sessions of a subject. */
+  /** The live sessions of a subject, oldest (`createdAt`) first. */
   listSessions(sub: string): Promise<SessionRecord[]>
   /** Deletes one session; true if it existed. */
   deleteSession(id: string): Promise<boolean>
   /** Deletes every session of a subject; returns how many. */
   deleteSessions(sub: string): Promise<number>
 }
+
+/**
+ * Fixed-window rate-limit counters.
+ *
+ * The time model differs from the other interfaces on purpose. {@link RateLimitStore.hit} takes
+ * `now` from the caller (`AuthX` passes its `clock` option), while every other method reads the
+ * store's own clock (Redis: the server's). A revocation or a session is an absolute `expiresAt`
+ * that the store itself must honour, so that the entry vanishes on time whoever asks. A window
+ * is a span of the caller's time: whether a hit falls in it and the `resetIn` that becomes a 429's
+ * `Retry-After` are both counted from `now`, so they agree with the clock the application (or a
+ * test) runs on, whatever the store's clock says. The store's clock only collects a window after
+ * its end. The signature is public API, which is why it stays as it is.
+ */
+export interface RateLimitStore {
+  /**
+   * Counts one hit on `key` in a window of `windowSeconds` ending now.
+   *
+   * @param now - the caller's current time (seconds since the epoch): the window's clock
+   */
+  hit(key: string, windowSeconds: number, now: number): Promise<RateLimitHit>
+  /** Forgets the counter of `key`. */
+  resetHits(key: string): Promise<void>
+}
+
+/**
+ * Persistence for everything stateful: all four store interfaces in one object, which is what
+ * the `store` option of `AuthX` takes. Implementations must make every multi-step change atomic
+ * (two instances racing on one refresh token must see exactly one `ok`).
+ *
+ * A store for one concern alone implements the narrow interface it needs
+ * ({@link RevocationStore}, {@link RefreshFamilyStore}, {@link SessionStore},
+ * {@link RateLimitStore}) and proves it with the matching contract suite of the tests.
+ */
+export interface Store extends RevocationStore, RefreshFamilyStore, SessionStore, RateLimitStore {}
