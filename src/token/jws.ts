@@ -11,6 +11,8 @@ import { isUtf8 } from 'node:buffer'
 import { constants, createHmac, sign, timingSafeEqual, verify } from 'node:crypto'
 import { JWTDecodeError, TokenInvalidSignatureError } from '../errors.ts'
 import type { Algorithm, BoundKey } from './keys.ts'
+import { StaticKeySet } from './key-set.ts'
+import type { KeySet } from './key-set.ts'
 
 /** A JSON object decoded from a token segment. */
 export type JSONObject = Record<string, unknown>
@@ -33,7 +35,11 @@ const HEADER_CACHE_SIZE = 64
 
 interface CheckedHeader {
   readonly header: JSONObject
-  readonly candidates: readonly BoundKey[]
+  readonly alg: Algorithm
+  readonly kid: string | undefined
+  /** The key set's selection, valid while the set reads `version`. */
+  candidates: readonly BoundKey[]
+  version: number
 }
 
 function decodeError(reason: string): JWTDecodeError {
@@ -180,7 +186,7 @@ export function signCompact(bound: BoundKey, headerSegment: string, payload: JSO
 }
 
 /**
- * Verifies compact JWS tokens against a fixed set of bound keys.
+ * Verifies compact JWS tokens against the keys a {@link KeySet} selects.
  *
  * @example Verify with one HS256 key
  * ```ts
@@ -189,22 +195,26 @@ export function signCompact(bound: BoundKey, headerSegment: string, payload: JSO
  * ```
  */
 export class JWSVerifier {
-  readonly #keys: readonly BoundKey[]
+  readonly #keys: KeySet
   readonly #allowed: ReadonlySet<Algorithm>
   readonly #maxLength: number
-  readonly #hasKids: boolean
   readonly #headers = new Map<string, CheckedHeader>()
 
   /**
-   * @param keys - verification keys in preference order (current first)
+   * @param keys - the key set, or the verification keys in preference order (current first)
    * @param allowed - the algorithms a token may name
    * @param maxLength - the longest token accepted, in characters
    */
-  constructor(keys: readonly BoundKey[], allowed: readonly Algorithm[], maxLength: number) {
-    this.#keys = keys
+  constructor(
+    keys: KeySet | readonly BoundKey[],
+    allowed: readonly Algorithm[],
+    maxLength: number,
+  ) {
+    this.#keys = Array.isArray(keys)
+      ? new StaticKeySet(keys as readonly BoundKey[])
+      : (keys as KeySet)
     this.#allowed = new Set(allowed)
     this.#maxLength = maxLength
-    this.#hasKids = keys.some((k) => k.kid !== undefined)
   }
 
   /**
@@ -224,7 +234,9 @@ export class JWSVerifier {
     if (token.indexOf('.', second + 1) !== -1)
       throw decodeError('token has more than three segments')
 
-    const { header, candidates } = this.#checkHeader(token.slice(0, first))
+    const checked = this.#checkHeader(token.slice(0, first))
+    const { header } = checked
+    const candidates = this.#candidates(checked)
     const signatureText = token.slice(second + 1)
     const input = token.slice(0, second)
     let verifiedBy: BoundKey | undefined
@@ -262,6 +274,23 @@ export class JWSVerifier {
     }
   }
 
+  /**
+   * The keys to try for a checked header: the set's selection, kept with the header while the
+   * set's version stays the same (for a static set, forever).
+   *
+   * @throws TypeError when the set can only answer asynchronously (a remote set on a miss)
+   */
+  #candidates(checked: CheckedHeader): readonly BoundKey[] {
+    const version = this.#keys.version
+    if (checked.version === version) return checked.candidates
+    const selected = this.#keys.select(checked.alg, checked.kid)
+    if (!Array.isArray(selected))
+      throw new TypeError('this key set answers asynchronously; verify with its async path')
+    checked.candidates = selected as readonly BoundKey[]
+    checked.version = version
+    return checked.candidates
+  }
+
   /** Parses and checks a header segment once; the result (with its candidate keys) is cached. */
   #checkHeader(segment: string): CheckedHeader {
     const cached = this.#headers.get(segment)
@@ -277,11 +306,14 @@ export class JWSVerifier {
     const kid = header.kid
     if (kid !== undefined && typeof kid !== 'string')
       throw decodeError('header kid is not a string')
-    let candidates = this.#keys.filter((k) => k.alg === alg)
-    // With kids configured, a token naming a kid goes straight to that key: no trial of others.
-    if (kid !== undefined && this.#hasKids) candidates = candidates.filter((k) => k.kid === kid)
     // Frozen because one cached header object is shared by every token that carries it.
-    const checked: CheckedHeader = { header: Object.freeze(header), candidates }
+    const checked: CheckedHeader = {
+      header: Object.freeze(header),
+      alg: alg as Algorithm,
+      kid,
+      candidates: [],
+      version: Number.NaN,
+    }
     if (this.#headers.size >= HEADER_CACHE_SIZE) this.#headers.clear()
     this.#headers.set(segment, checked)
     return checked
