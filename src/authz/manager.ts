@@ -9,7 +9,8 @@
  *
  * @packageDocumentation
  */
-import { AuthX, loginTypeOf } from '../authx.ts'
+import { AuthX } from '../authx.ts'
+import { loginTypeOf } from '../core/derived.ts'
 import type { RequestLike, RequestView, TokenLocation } from '../types.ts'
 import type {
   CreateTokenOptions,

@@ -7,7 +7,37 @@
  * when the token was revoked during the request.
  */
 import type { AuthXConfig } from '../config/index.ts'
+import { assertDerivable, familyDeadlineOf } from '../core/derived.ts'
+import { carriedClaims } from '../core/derived.ts'
+import type { Engine } from '../core/engine.ts'
+import { isFetchRequest } from '../core/pipeline.ts'
+import { AuthXError } from '../errors.ts'
+import { isCsrfMethod } from '../request/csrf.ts'
+import { extractToken } from '../request/extract.ts'
+import { viewFromRequest } from '../request/view.ts'
+import type { SetCookie } from '../response/cookies.ts'
+import type { TokenPayload } from '../token/payload.ts'
+import type { RequestLike } from '../types.ts'
 import { normalizeRatePath } from './rate-limit.ts'
+
+/**
+ * A replacement access cookie decided before the handler ran (implicit refresh). The adapter asks
+ * `confirm` once the response is known and appends only what it returns.
+ */
+export interface PendingRefresh {
+  /** The Set-Cookie values of the new access token and its CSRF cookie. */
+  readonly cookies: readonly SetCookie[]
+  /**
+   * Decides after the handler whether the cookies go out. They do not on an error status, when
+   * the response sets or deletes an auth cookie itself (a login or a logout), or when the source
+   * token (or its session, family or subject) was revoked during the request.
+   *
+   * @param status - the response status
+   * @param setCookies - the Set-Cookie header values the response already carries
+   * @returns the cookies to append; empty when the refresh is dropped
+   */
+  confirm(status: number, setCookies: readonly string[]): Promise<readonly SetCookie[]>
+}
 
 /** Each route list of a configuration, folded once (configurations are frozen). */
 const foldedRoutes = new WeakMap<readonly string[], ReadonlySet<string>>()
@@ -61,4 +91,87 @@ export function isImplicitRefreshEligible(
  */
 export function isRefreshableStatus(status: number): boolean {
   return status >= 200 && status < 400
+}
+
+/** The cookie name of a Set-Cookie header value (what precedes the first `=`). */
+function setCookieName(header: string): string {
+  const eq = header.indexOf('=')
+  return (eq === -1 ? header : header.slice(0, eq)).trim()
+}
+
+/**
+ * Implicit refresh, first half: before the handler runs, decide whether the request's access
+ * cookie is valid (CSRF included, by the guards' rule), not revoked, of the instance's login type,
+ * and has less than `implicitRefreshDeltatime` left; if so, mint its replacement (same subject,
+ * custom claims, scopes, audience, session and family deadline; not fresh). The adapter sends the
+ * cookies only if `confirm` still allows it once the handler has answered.
+ *
+ * @param engine - the instance's engine
+ * @param request - a Fetch `Request` or a view
+ * @returns the pending refresh, or null when nothing should be refreshed
+ */
+export async function prepareImplicitRefresh(
+  engine: Engine,
+  request: RequestLike,
+): Promise<PendingRefresh | null> {
+  const { config, revocation } = engine
+  const view = isFetchRequest(request)
+    ? await viewFromRequest(request, { json: false, form: false })
+    : request
+  if (!isImplicitRefreshEligible(config, view.method, view.path)) return null
+  let source: string
+  let payload: TokenPayload
+  try {
+    const found = extractToken(view, config, { type: 'access', locations: ['cookies'] })
+    if (found === null) return null
+    source = found.token
+    // The same CSRF rule as the guards: a cross-site request gets no new cookie either.
+    const verifyCsrf = config.cookieCsrfProtect && isCsrfMethod(config.csrfMethods, view.method)
+    payload = await engine.verify(found, { verifyCsrf })
+    assertDerivable(config, payload)
+  } catch (error) {
+    // Any auth failure just means "nothing to refresh"; the route's own guard decides access.
+    if (error instanceof AuthXError) return null
+    throw error
+  }
+  const left = payload.timeUntilExpiry()
+  if (left === null || left >= config.implicitRefreshDeltatime) return null
+  const deadline = familyDeadlineOf(payload)
+  if (deadline !== undefined && deadline <= config.clock()) return null
+  const options = { ...carriedClaims(payload), fresh: false, familyId: payload.fam }
+  const cookies = engine.cookies(
+    'access',
+    engine.mint.token('access', payload.sub, options, deadline),
+    undefined,
+  )
+  const authCookies = authCookieNames(config)
+  return {
+    cookies,
+    confirm: async (status, setCookies) => {
+      if (!isRefreshableStatus(status)) return []
+      // A response that sets or deletes an auth cookie itself (a login, a logout) has the last
+      // word: appending our replacement after it would undo a logout.
+      if (setCookies.some((header) => authCookies.has(setCookieName(header)))) return []
+      // The handler may have revoked the very token (or its session) this refresh came from.
+      if (revocation.consulted) {
+        try {
+          await revocation.check(source, payload)
+        } catch (error) {
+          if (error instanceof AuthXError) return []
+          throw error
+        }
+      }
+      return cookies
+    },
+  }
+}
+
+/** The names of every cookie an instance writes (tokens and CSRF values). */
+function authCookieNames(config: AuthXConfig): ReadonlySet<string> {
+  return new Set([
+    config.accessCookieName,
+    config.refreshCookieName,
+    config.accessCsrfCookieName,
+    config.refreshCsrfCookieName,
+  ])
 }

@@ -3,9 +3,15 @@
  * default), meant for `/login` and other credential endpoints. The answer is 429 with the real
  * time left in the window, not the whole window as AuthX reported.
  */
+import type { Engine } from '../core/engine.ts'
+import { isFetchRequest } from '../core/pipeline.ts'
+import { callStore } from '../core/retention.ts'
+import { RateLimitExceededError } from '../errors.ts'
 import type { Duration } from '../internal/duration.ts'
-import type { RequestView } from '../types.ts'
 import { parseDuration } from '../internal/duration.ts'
+import { toWellFormed } from '../internal/well-formed.ts'
+import { viewFromRequest } from '../request/view.ts'
+import type { RequestLike, RequestView } from '../types.ts'
 
 /** Options of a rate limit. */
 export interface RateLimitOptions {
@@ -119,4 +125,28 @@ export function resolveRateLimit(options: RateLimitOptions): ResolvedRateLimit {
   const key = options.key ?? defaultRateLimitKey
   if (typeof key !== 'function') throw new TypeError('rate limit: key must be a function')
   return { max: options.max, windowSeconds, key }
+}
+
+/**
+ * Counts one request against a limit.
+ *
+ * @param engine - the instance's engine
+ * @param request - a Fetch `Request` or a view
+ * @param limit - from {@link resolveRateLimit}
+ * @throws RateLimitExceededError (429) with the real seconds until the next slot
+ */
+export async function enforceRateLimit(
+  engine: Engine,
+  request: RequestLike,
+  limit: ResolvedRateLimit,
+): Promise<void> {
+  const view = isFetchRequest(request)
+    ? await viewFromRequest(request, { json: false, form: false })
+    : request
+  // A key built from request data may hold a lone surrogate: folding it to U+FFFD can only merge
+  // buckets (a stricter limit), where refusing it would turn bad input into a 503.
+  const key = `ratelimit:${toWellFormed(await limit.key(view))}`
+  const { config, store } = engine
+  const hit = await callStore(() => store.hit(key, limit.windowSeconds, config.clock()))
+  if (hit.count > limit.max) throw new RateLimitExceededError(hit.resetIn)
 }

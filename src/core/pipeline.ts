@@ -1,0 +1,144 @@
+/**
+ * The request pipeline every guard runs: find the token (extraction), verify it (signature,
+ * claims, type, freshness, CSRF on the request-line method), check revocation, check scopes.
+ * `authenticateSync` is the same pipeline without a promise, for requests that need no store.
+ *
+ * @packageDocumentation
+ */
+import type { AuthXConfig } from '../config/index.ts'
+import { InsufficientScopeError, MissingTokenError } from '../errors.ts'
+import { isCsrfMethod } from '../request/csrf.ts'
+import { extractToken, requireToken } from '../request/extract.ts'
+import type { RequestToken } from '../request/extract.ts'
+import { viewFromRequest } from '../request/view.ts'
+import { hasRequiredScopes } from '../scopes.ts'
+import type { CustomClaims, TokenPayload } from '../token/payload.ts'
+import type { RequestLike, RequestView, TokenLocation } from '../types.ts'
+import type { Engine } from './engine.ts'
+import type { GetTokenOptions, GuardOptions } from './options.ts'
+
+/**
+ * Whether a request is a Fetch `Request` rather than a view. A view always has `header()`; a
+ * Fetch Request never does. Cheaper on the hot path than reading the global `Request` (a lazy
+ * getter in Node) for an instanceof check.
+ *
+ * @param value - a request
+ */
+export function isFetchRequest(value: RequestLike): value is Request {
+  return typeof (value as Partial<RequestView>).header !== 'function'
+}
+
+/**
+ * The core's view of a request: a view as it is, a Fetch `Request` read once (its body only when
+ * a JSON location or the CSRF form field may need it).
+ *
+ * @param config - the instance's configuration
+ * @param request - a Fetch `Request` or a view
+ * @param locations - the locations searched, `tokenLocation` by default
+ */
+export async function toView(
+  config: AuthXConfig,
+  request: RequestLike,
+  locations?: readonly TokenLocation[],
+): Promise<RequestView> {
+  if (!isFetchRequest(request)) return request
+  const where = locations ?? config.tokenLocation
+  return viewFromRequest(request, { json: where.includes('json'), form: config.csrfCheckForm })
+}
+
+/**
+ * Finds a token in a request without verifying it.
+ *
+ * @param config - the instance's configuration
+ * @param view - the request
+ * @param options - type, locations, and whether a missing token is an error
+ */
+export function findToken(
+  config: AuthXConfig,
+  view: RequestView,
+  options: GetTokenOptions,
+): RequestToken | null {
+  const extract = { type: options.type ?? 'access', locations: options.locations }
+  if (options.optional === false) return requireToken(view, config, extract)
+  try {
+    return extractToken(view, config, extract)
+  } catch (error) {
+    if (error instanceof MissingTokenError) return null
+    throw error
+  }
+}
+
+/**
+ * Throws InsufficientScopeError (403) unless the payload grants the scopes.
+ *
+ * @param payload - a verified payload
+ * @param required - scopes the route needs
+ * @param all - AND (true) or OR (false)
+ */
+export function assertScopes(payload: TokenPayload, required: readonly string[], all = true): void {
+  if (!hasRequiredScopes(required, payload.scopes, all)) {
+    throw new InsufficientScopeError(required, payload.scopes ?? [])
+  }
+}
+
+/** Extraction and verification of a request's token: what both pipelines share. */
+function verifyRequest<Extra extends CustomClaims>(
+  engine: Engine,
+  view: RequestView,
+  options: GuardOptions,
+): { token: string; payload: TokenPayload<Extra> } {
+  const { config } = engine
+  const found = requireToken(view, config, {
+    type: options.type ?? 'access',
+    locations: options.locations,
+  })
+  const verifyCsrf =
+    options.verifyCsrf ??
+    (config.cookieCsrfProtect && isCsrfMethod(config.csrfMethods, view.method))
+  const payload = engine.verifier.verify<Extra>(found, {
+    verifyType: options.verifyType,
+    verifyFresh: options.verifyFresh,
+    verifyCsrf,
+  })
+  return { token: found.token, payload }
+}
+
+/**
+ * The whole pipeline: extract, verify, revocation, scopes.
+ *
+ * @param engine - the instance's engine
+ * @param request - a Fetch `Request` or a view
+ * @param options - what the route requires
+ * @throws AuthXError subclasses, rendered by the adapters as the JSON contract
+ */
+export async function authenticate<Extra extends CustomClaims = CustomClaims>(
+  engine: Engine,
+  request: RequestLike,
+  options: GuardOptions,
+): Promise<TokenPayload<Extra>> {
+  const view = await toView(engine.config, request, options.locations)
+  const { token, payload } = verifyRequest<Extra>(engine, view, options)
+  if (engine.revocation.consulted) await engine.revocation.check(token, payload)
+  if (options.scopes !== undefined) assertScopes(payload, options.scopes, options.allScopes ?? true)
+  return payload
+}
+
+/**
+ * {@link authenticate} without a promise: the same checks in the same order, when none of them
+ * needs the store or the blocklist.
+ *
+ * @param engine - the instance's engine
+ * @param view - the request
+ * @param options - what the route requires
+ * @returns the payload, or undefined when revocation must be consulted (use `authenticate`)
+ */
+export function authenticateSync(
+  engine: Engine,
+  view: RequestView,
+  options: GuardOptions,
+): TokenPayload | undefined {
+  if (engine.revocation.consulted) return undefined
+  const { payload } = verifyRequest(engine, view, options)
+  if (options.scopes !== undefined) assertScopes(payload, options.scopes, options.allScopes ?? true)
+  return payload
+}

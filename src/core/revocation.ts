@@ -1,0 +1,144 @@
+/**
+ * Revocation: whether a verified token may still be used (the store's jti, session, family and
+ * subject revocations, and the application's blocklist), and the writes that revoke. Runs after
+ * the signature and the claims passed, and fails closed: a store or blocklist that cannot answer
+ * is a 503, never a pass.
+ *
+ * @packageDocumentation
+ */
+import type { AuthXConfig } from '../config/index.ts'
+import { RevokedTokenError, StoreUnavailableError } from '../errors.ts'
+import type { MemoryStore } from '../stores/memory.ts'
+import type { Store } from '../stores/types.ts'
+import type { TokenPayload } from '../token/payload.ts'
+import { familyDeadlineOf } from './derived.ts'
+import type { TokenBlocklist } from './options.ts'
+import { callStore, familyRevocationEnd, longestExpiry } from './retention.ts'
+
+/** The instance's revocation state: its store, and the optional blocklist callback. */
+export class Revocation {
+  readonly #config: AuthXConfig
+  readonly #store: Store
+  /** The store must be asked on every verification (an explicit store, or rotation is on). */
+  readonly #storeAlwaysConsulted: boolean
+  /** The embedded default store, consulted once it holds any revocation. */
+  readonly #embedded: MemoryStore | undefined
+  #blocklist: TokenBlocklist | undefined
+
+  /**
+   * @param config - the instance's configuration
+   * @param store - where revocations live
+   * @param embedded - the same store when it is the embedded default (then it is consulted only
+   *   once it holds a revocation, whoever wrote it, so stateless apps pay nothing)
+   */
+  constructor(config: AuthXConfig, store: Store, embedded: MemoryStore | undefined) {
+    this.#config = config
+    this.#store = store
+    this.#embedded = embedded
+    this.#storeAlwaysConsulted = embedded === undefined || config.refreshRotation !== null
+  }
+
+  /** Registers the application's revocation callback. */
+  set blocklist(callback: TokenBlocklist) {
+    this.#blocklist = callback
+  }
+
+  /** Whether verification must ask the store or the blocklist (and so cannot finish synchronously). */
+  get consulted(): boolean {
+    return this.#storeConsulted || this.#blocklist !== undefined
+  }
+
+  get #storeConsulted(): boolean {
+    return this.#storeAlwaysConsulted || this.#embedded?.holdsRevocations === true
+  }
+
+  /**
+   * Throws when the token is revoked. A revoked (or spent) refresh token presented anywhere means
+   * a copy is in the wrong hands: its whole family is ended too, so a thief's branch dies.
+   *
+   * @param token - the compact token, for the blocklist
+   * @param payload - its verified payload
+   * @throws RevokedTokenError; StoreUnavailableError when the store or blocklist cannot answer
+   */
+  async check(token: string, payload: TokenPayload): Promise<void> {
+    if (this.#storeConsulted) {
+      let revoked: boolean
+      try {
+        revoked = await this.#store.isRevoked({
+          jti: payload.jti,
+          sub: payload.sub,
+          iat: payload.iat,
+          sid: payload.sid,
+          fam: payload.fam,
+        })
+      } catch (cause) {
+        throw new StoreUnavailableError({ cause })
+      }
+      if (revoked) {
+        if (payload.type === 'refresh') await this.endFamily(payload)
+        throw new RevokedTokenError()
+      }
+    }
+    if (this.#blocklist !== undefined) {
+      let revoked: boolean
+      try {
+        revoked = await this.#blocklist(token, payload)
+      } catch (cause) {
+        // A blocklist that cannot answer must not let the token through (fail closed).
+        throw new StoreUnavailableError({ cause, reason: 'token blocklist callback failed' })
+      }
+      if (revoked) throw new RevokedTokenError()
+    }
+  }
+
+  /**
+   * Revokes one token by its `jti` until its own `exp`. Logging out with a refresh token ends its
+   * login: if a thief rotated first, the client's token is already spent, and only ending the
+   * family stops the thief's branch.
+   *
+   * @param payload - the verified token
+   * @throws TypeError when it has no `jti`
+   */
+  async revoke(payload: TokenPayload): Promise<void> {
+    const jti = payload.jti
+    if (jti === undefined) throw new TypeError('the token has no jti and cannot be revoked by id')
+    const until = payload.exp ?? longestExpiry(this.#config)
+    await callStore(() => this.#store.revoke('jti', jti, until))
+    if (payload.type === 'refresh') await this.endFamily(payload)
+  }
+
+  /**
+   * Revokes every token of a subject issued until now.
+   *
+   * @param sub - the subject
+   */
+  async revokeSubject(sub: string): Promise<void> {
+    const config = this.#config
+    const now = config.clock()
+    await callStore(() => this.#store.revokeSubject(sub, now, longestExpiry(config)))
+  }
+
+  /**
+   * The refresh family of a payload: its `fam`, or under rotation its own jti for a token minted
+   * before rotation was switched on (such a token starts a family of its own when refreshed).
+   *
+   * @param payload - a verified token
+   */
+  familyOf(payload: TokenPayload): string | undefined {
+    if (payload.fam !== undefined || this.#config.refreshRotation === null) return payload.fam
+    return payload.jti === undefined ? undefined : `jti:${payload.jti}`
+  }
+
+  /**
+   * Revokes the family of a payload (no-op without one) until no token of it can live.
+   *
+   * @param payload - a verified token
+   */
+  async endFamily(payload: TokenPayload): Promise<void> {
+    const family = this.familyOf(payload)
+    if (family === undefined) return
+    const deadline = familyDeadlineOf(payload) ?? payload.exp ?? longestExpiry(this.#config)
+    const end = familyRevocationEnd(this.#config, deadline)
+    await callStore(() => this.#store.revoke('fam', family, end))
+  }
+}
