@@ -14,7 +14,7 @@ import type {
   Store,
 } from './types.ts'
 import { StoreUnavailableError } from '../errors.ts'
-import { assertId, assertQuery, storeKeys } from './keys.ts'
+import { assertId, assertQuery, storeKeys } from './contract.ts'
 
 /** Names of the maps a {@link MemoryStore} keeps, as reported by {@link MemoryStore.stats}. */
 export type MemoryStoreMap =

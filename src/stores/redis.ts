@@ -19,7 +19,7 @@ import type {
   SessionRecord,
   Store,
 } from './types.ts'
-import { assertId, assertQuery, storeKeys } from './keys.ts'
+import { assertId, assertQuery, storeKeys } from './contract.ts'
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
