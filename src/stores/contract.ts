@@ -1,6 +1,9 @@
 /**
- * What both stores do with the identifiers they are given: refuse the ones no store can keep
- * apart, and build keys from the others so that distinct identifiers never share a key.
+ * What every store does with the arguments it is given, so that an application sees one contract
+ * whichever store it runs on: the same `TypeError` for the same misuse, the same refusal of the
+ * identifiers no store can keep apart, keys built so that distinct identifiers never share one,
+ * and sessions listed in the same order. Each store method starts with its line of
+ * {@link checkArguments}.
  *
  * - Ill-formed UTF-16 (a lone surrogate, which JSON's `"\ud800"` escape decodes to) is refused:
  *   Redis receives keys as UTF-8, where a lone surrogate becomes U+FFFD, so `'a\ud800'` and
@@ -15,7 +18,10 @@
  * @packageDocumentation
  */
 import { isWellFormed } from '../internal/well-formed.ts'
-import type { RevocationKind, RevocationQuery } from './types.ts'
+import type { RevocationKind, RevocationQuery, SessionRecord, Store } from './types.ts'
+
+/** The kinds `revoke` takes; JavaScript callers can pass any string, hence the run-time check. */
+const KINDS: ReadonlySet<unknown> = new Set<RevocationKind>(['jti', 'sid', 'fam'])
 
 /**
  * Whether `value` is a string without lone surrogates, i.e. one that survives a round trip
@@ -65,6 +71,154 @@ export function assertQuery(where: string, query: RevocationQuery): void {
   if (query.jti !== undefined) assertId(where, 'query.jti', query.jti)
   if (query.sid !== undefined) assertId(where, 'query.sid', query.sid)
   if (query.fam !== undefined) assertId(where, 'query.fam', query.fam)
+}
+
+/**
+ * Refuses a revocation kind other than `jti`, `sid` and `fam`.
+ *
+ * @param where - the operation, as `Store.method`, for the message
+ * @param kind - the kind
+ * @throws TypeError for any other value
+ */
+export function assertKind(where: string, kind: unknown): asserts kind is RevocationKind {
+  // A kind is one of three fixed words, never user data, so it may be echoed.
+  if (!KINDS.has(kind)) throw new TypeError(`${where}: unknown revocation kind ${String(kind)}`)
+}
+
+/**
+ * Refuses a time that is not a finite number. Every time a store is given is absolute (seconds
+ * since the epoch); NaN or Infinity would make an entry that never expires or never exists.
+ *
+ * @param where - the operation, as `Store.method`, for the message
+ * @param name - the argument's name, for the message
+ * @param value - the time
+ * @throws TypeError naming the argument
+ */
+export function assertTime(where: string, name: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new TypeError(`${where}: ${name} must be a finite number of seconds since the epoch`)
+}
+
+/**
+ * Refuses a rate-limit window that is not a positive, finite number of seconds.
+ *
+ * @param where - the operation, as `Store.method`, for the message
+ * @param windowSeconds - the window length
+ * @throws TypeError naming `windowSeconds`
+ */
+export function assertWindow(
+  where: string,
+  windowSeconds: unknown,
+): asserts windowSeconds is number {
+  // Written as "not above zero" so that NaN is refused too.
+  if (typeof windowSeconds !== 'number' || !(windowSeconds > 0) || !Number.isFinite(windowSeconds))
+    throw new TypeError(`${where}: windowSeconds must be a positive number`)
+}
+
+/**
+ * Refuses a session record whose id or subject is not a well-formed string or whose expiry is
+ * not a finite time.
+ *
+ * @param where - the operation, as `Store.method`, for the message
+ * @param session - the record
+ * @throws TypeError naming the field
+ */
+export function assertSession(where: string, session: SessionRecord): void {
+  if (typeof session !== 'object' || session === null)
+    throw new TypeError(`${where}: session must be an object`)
+  assertId(where, 'session.id', session.id)
+  assertId(where, 'session.sub', session.sub)
+  assertTime(where, 'session.expiresAt', session.expiresAt)
+}
+
+/** One check per {@link Store} method: the store's name, then the method's own arguments. */
+export type StoreArgumentChecks = {
+  readonly [M in keyof Store]: (store: string, ...args: Parameters<Store[M]>) => void
+}
+
+/**
+ * The argument checks of every {@link Store} method, in one place. A store calls the one of each
+ * method first, before any state changes, so that misuse is a `TypeError` (a rejection) naming
+ * the store, the method and the argument, and never a half-done write. Typed by `Store`, so a new
+ * method cannot be added without its check.
+ *
+ * @example The first line of a store method
+ * ```ts
+ * async revoke(kind: RevocationKind, id: string, expiresAt: number): Promise<void> {
+ *   checkArguments.revoke('RedisStore', kind, id, expiresAt)
+ *   // ...
+ * }
+ * ```
+ */
+export const checkArguments: StoreArgumentChecks = {
+  revoke(store, kind, id, expiresAt) {
+    const where = `${store}.revoke`
+    assertKind(where, kind)
+    assertId(where, 'id', id)
+    assertTime(where, 'expiresAt', expiresAt)
+  },
+  revokeSubject(store, sub, at, expiresAt) {
+    const where = `${store}.revokeSubject`
+    assertId(where, 'sub', sub)
+    assertTime(where, 'at', at)
+    assertTime(where, 'expiresAt', expiresAt)
+  },
+  isRevoked(store, query) {
+    assertQuery(`${store}.isRevoked`, query)
+  },
+  useRefreshToken(store, fam, jti, familyExpiresAt) {
+    const where = `${store}.useRefreshToken`
+    assertId(where, 'fam', fam)
+    assertId(where, 'jti', jti)
+    assertTime(where, 'familyExpiresAt', familyExpiresAt)
+  },
+  hit(store, key, windowSeconds, now) {
+    const where = `${store}.hit`
+    assertId(where, 'key', key)
+    assertWindow(where, windowSeconds)
+    assertTime(where, 'now', now)
+  },
+  resetHits(store, key) {
+    assertId(`${store}.resetHits`, 'key', key)
+  },
+  saveSession(store, session) {
+    assertSession(`${store}.saveSession`, session)
+  },
+  getSession(store, id) {
+    assertId(`${store}.getSession`, 'id', id)
+  },
+  listSessions(store, sub) {
+    assertId(`${store}.listSessions`, 'sub', sub)
+  },
+  deleteSession(store, id) {
+    assertId(`${store}.deleteSession`, 'id', id)
+  },
+  deleteSessions(store, sub) {
+    assertId(`${store}.deleteSessions`, 'sub', sub)
+  },
+}
+
+/**
+ * Emits a warning of the stores: a process warning of type `AuthXWarning` with `code`, so that
+ * applications can filter it, or `console.warn` where there is no `process` (edge runtimes).
+ *
+ * @param code - the warning's stable code, such as `AUTHX_MEMORY_STORE_FULL`
+ * @param message - what is wrong and what to change
+ */
+export function emitStoreWarning(code: string, message: string): void {
+  if (typeof process !== 'undefined' && typeof process.emitWarning === 'function')
+    process.emitWarning(message, { type: 'AuthXWarning', code })
+  else console.warn(`AuthXWarning: ${message}`)
+}
+
+/**
+ * Sorts sessions oldest first (by `createdAt`), the order `listSessions` promises, in place.
+ *
+ * @param sessions - the live sessions of one subject
+ * @returns the same array, sorted
+ */
+export function oldestFirst(sessions: SessionRecord[]): SessionRecord[] {
+  return sessions.sort((a, b) => a.createdAt - b.createdAt)
 }
 
 /**

@@ -14,7 +14,7 @@ import type {
   Store,
 } from './types.ts'
 import { StoreUnavailableError } from '../errors.ts'
-import { assertId, assertQuery, storeKeys } from './contract.ts'
+import { checkArguments, emitStoreWarning, oldestFirst, storeKeys } from './contract.ts'
 
 /** Names of the maps a {@link MemoryStore} keeps, as reported by {@link MemoryStore.stats}. */
 export type MemoryStoreMap =
@@ -88,12 +88,13 @@ export interface MemoryStoreOptions {
 /** Entry counts per map (expired entries not yet swept included). */
 export type MemoryStoreStats = Record<MemoryStoreMap, number>
 
+/** The store's name in the messages of its `TypeError`s. */
+const STORE = 'MemoryStore'
 const DEFAULT_MAX_ENTRIES = 100_000
 /** Expired heap roots dropped per write: enough to keep up with inserts, small enough to be O(1). */
 const SWEEP_BUDGET = 16
 /** Seconds between two warnings about one full map. */
 const WARNING_INTERVAL = 60
-const KINDS: ReadonlySet<string> = new Set<RevocationKind>(['jti', 'sid', 'fam'])
 const MAPS: ReadonlySet<string> = new Set<MemoryStoreMap>([
   'revokedTokens',
   'revokedSessions',
@@ -106,10 +107,7 @@ const MAPS: ReadonlySet<string> = new Set<MemoryStoreMap>([
 
 /** The default {@link MemoryStoreOptions.onFull}. */
 function warn(event: MemoryStoreFullEvent): void {
-  // The core also runs where there is no `process` (edge runtimes): fall back to the console.
-  if (typeof process !== 'undefined' && typeof process.emitWarning === 'function')
-    process.emitWarning(event.message, { type: 'AuthXWarning', code: 'AUTHX_MEMORY_STORE_FULL' })
-  else console.warn(`AuthXWarning: ${event.message}`)
+  emitStoreWarning('AUTHX_MEMORY_STORE_FULL', event.message)
 }
 
 /** How one map behaves when it reaches its cap. */
@@ -388,11 +386,6 @@ function settle<T>(operation: () => T): Promise<T> {
   return new Promise<T>((resolve) => resolve(operation()))
 }
 
-function assertTime(name: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new TypeError(`${name} must be a finite number of seconds since the epoch`)
-}
-
 /** Copies a session so that neither the caller nor the store can change the other's copy. */
 function copySession(session: SessionRecord): SessionRecord {
   return structuredClone(session)
@@ -527,9 +520,7 @@ export class MemoryStore implements Store {
    */
   revoke(kind: RevocationKind, id: string, expiresAt: number): Promise<void> {
     return settle(() => {
-      if (!KINDS.has(kind)) throw new TypeError(`MemoryStore: unknown revocation kind ${kind}`)
-      assertId('MemoryStore.revoke', 'id', id)
-      assertTime('expiresAt', expiresAt)
+      checkArguments.revoke(STORE, kind, id, expiresAt)
       this.revocationsWritten = true
       this.revocations(kind).extend(id, expiresAt, this.clock())
     })
@@ -547,9 +538,7 @@ export class MemoryStore implements Store {
    */
   revokeSubject(sub: string, at: number, expiresAt: number): Promise<void> {
     return settle(() => {
-      assertId('MemoryStore.revokeSubject', 'sub', sub)
-      assertTime('at', at)
-      assertTime('expiresAt', expiresAt)
+      checkArguments.revokeSubject(STORE, sub, at, expiresAt)
       this.revocationsWritten = true
       const now = this.clock()
       const currentAt = this.subjects.get(sub, now)
@@ -567,7 +556,7 @@ export class MemoryStore implements Store {
    */
   isRevoked(query: RevocationQuery): Promise<boolean> {
     return settle(() => {
-      assertQuery('MemoryStore.isRevoked', query)
+      checkArguments.isRevoked(STORE, query)
       const now = this.clock()
       if (query.jti !== undefined && this.jtis.has(query.jti, now)) return true
       if (query.sid !== undefined && this.sids.has(query.sid, now)) return true
@@ -590,9 +579,7 @@ export class MemoryStore implements Store {
    */
   useRefreshToken(fam: string, jti: string, familyExpiresAt: number): Promise<RefreshUse> {
     return settle((): RefreshUse => {
-      assertId('MemoryStore.useRefreshToken', 'fam', fam)
-      assertId('MemoryStore.useRefreshToken', 'jti', jti)
-      assertTime('familyExpiresAt', familyExpiresAt)
+      checkArguments.useRefreshToken(STORE, fam, jti, familyExpiresAt)
       const now = this.clock()
       if (this.fams.has(fam, now)) return 'revoked'
       const key = storeKeys.used(fam, jti)
@@ -621,10 +608,7 @@ export class MemoryStore implements Store {
    */
   hit(key: string, windowSeconds: number, now: number): Promise<RateLimitHit> {
     return settle((): RateLimitHit => {
-      assertId('MemoryStore.hit', 'key', key)
-      if (!(windowSeconds > 0) || !Number.isFinite(windowSeconds))
-        throw new TypeError('MemoryStore: windowSeconds must be a positive number')
-      assertTime('now', now)
+      checkArguments.hit(STORE, key, windowSeconds, now)
       // The caller's `now` is the window's clock, so counting and expiry agree with it.
       const window = this.windows.get(key, now)
       if (window === undefined) {
@@ -647,7 +631,7 @@ export class MemoryStore implements Store {
    */
   resetHits(key: string): Promise<void> {
     return settle(() => {
-      assertId('MemoryStore.resetHits', 'key', key)
+      checkArguments.resetHits(STORE, key)
       this.windows.delete(key)
     })
   }
@@ -662,9 +646,7 @@ export class MemoryStore implements Store {
    */
   saveSession(session: SessionRecord): Promise<void> {
     return settle(() => {
-      assertId('MemoryStore.saveSession', 'session.id', session.id)
-      assertId('MemoryStore.saveSession', 'session.sub', session.sub)
-      assertTime('expiresAt', session.expiresAt)
+      checkArguments.saveSession(STORE, session)
       const now = this.clock()
       const previous = this.sessions.peek(session.id)
       const copy = copySession(session)
@@ -687,7 +669,7 @@ export class MemoryStore implements Store {
    */
   getSession(id: string): Promise<SessionRecord | null> {
     return settle(() => {
-      assertId('MemoryStore.getSession', 'id', id)
+      checkArguments.getSession(STORE, id)
       const session = this.sessions.get(id, this.clock())
       return session === undefined ? null : copySession(session)
     })
@@ -701,12 +683,12 @@ export class MemoryStore implements Store {
    */
   listSessions(sub: string): Promise<SessionRecord[]> {
     return settle(() => {
-      assertId('MemoryStore.listSessions', 'sub', sub)
+      checkArguments.listSessions(STORE, sub)
       const ids = this.sessionsBySub.get(sub)
       if (ids === undefined) return []
       // Copy the ids: reading an expired session removes it from this very set.
       const live = [...this.sessions.entries([...ids], this.clock())]
-      return live.sort((a, b) => a.createdAt - b.createdAt).map(copySession)
+      return oldestFirst(live).map(copySession)
     })
   }
 
@@ -719,7 +701,7 @@ export class MemoryStore implements Store {
    */
   deleteSession(id: string): Promise<boolean> {
     return settle(() => {
-      assertId('MemoryStore.deleteSession', 'id', id)
+      checkArguments.deleteSession(STORE, id)
       const live = this.sessions.has(id, this.clock())
       this.sessions.delete(id)
       return live
@@ -735,7 +717,7 @@ export class MemoryStore implements Store {
    */
   deleteSessions(sub: string): Promise<number> {
     return settle(() => {
-      assertId('MemoryStore.deleteSessions', 'sub', sub)
+      checkArguments.deleteSessions(STORE, sub)
       const ids = this.sessionsBySub.get(sub)
       if (ids === undefined) return 0
       const now = this.clock()

@@ -19,7 +19,7 @@ import type {
   SessionRecord,
   Store,
 } from './types.ts'
-import { assertId, assertQuery, storeKeys } from './contract.ts'
+import { assertId, checkArguments, emitStoreWarning, oldestFirst, storeKeys } from './contract.ts'
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -51,7 +51,8 @@ export interface CreateRedisStoreOptions extends RedisStoreOptions {
 
 const DEFAULT_PREFIX = 'authx:'
 const DEFAULT_TIMEOUT_MS = 1000
-const KINDS: ReadonlySet<string> = new Set<RevocationKind>(['jti', 'sid', 'fam'])
+/** The store's name in the messages of its `TypeError`s. */
+const STORE = 'RedisStore'
 
 /** The client options {@link recommendedRedisOptions} sets. */
 export type RecommendedRedisOptions = Required<
@@ -223,11 +224,6 @@ export function recommendedRedisOptions(
   }
 }
 
-function assertTime(name: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new TypeError(`${name} must be a finite number of seconds since the epoch`)
-}
-
 /** Seconds to the epoch milliseconds Redis wants; at least 1, since `PXAT 0` is an error. */
 function toMillis(seconds: number): number {
   return Math.max(1, Math.ceil(seconds * 1000))
@@ -289,7 +285,7 @@ export class RedisStore implements Store {
     if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs))
       throw new TypeError('RedisStore: commandTimeoutMs must be a positive number')
     const prefix = options.prefix ?? DEFAULT_PREFIX
-    assertId('RedisStore', 'prefix', prefix)
+    assertId(STORE, 'prefix', prefix)
     this.client = client
     this.prefix = prefix
     this.timeoutMs = timeoutMs
@@ -303,9 +299,7 @@ export class RedisStore implements Store {
    * @param expiresAt - when the entry may be forgotten (seconds since the epoch)
    */
   async revoke(kind: RevocationKind, id: string, expiresAt: number): Promise<void> {
-    if (!KINDS.has(kind)) throw new TypeError(`RedisStore: unknown revocation kind ${kind}`)
-    assertId('RedisStore.revoke', 'id', id)
-    assertTime('expiresAt', expiresAt)
+    checkArguments.revoke(STORE, kind, id, expiresAt)
     await this.run('revoke', [this.revokedKey(kind, id)], [toMillis(expiresAt)], REVOKE)
   }
 
@@ -318,9 +312,7 @@ export class RedisStore implements Store {
    * @param expiresAt - when the entry may be forgotten (after the last such token expires)
    */
   async revokeSubject(sub: string, at: number, expiresAt: number): Promise<void> {
-    assertId('RedisStore.revokeSubject', 'sub', sub)
-    assertTime('at', at)
-    assertTime('expiresAt', expiresAt)
+    checkArguments.revokeSubject(STORE, sub, at, expiresAt)
     await this.run(
       'revokeSubject',
       [this.subjectKey(sub)],
@@ -336,7 +328,7 @@ export class RedisStore implements Store {
    * @param query - identifiers of a verified token
    */
   async isRevoked(query: RevocationQuery): Promise<boolean> {
-    assertQuery('RedisStore.isRevoked', query)
+    checkArguments.isRevoked(STORE, query)
     const keys = [this.subjectKey(query.sub)]
     if (query.jti !== undefined) keys.push(this.revokedKey('jti', query.jti))
     if (query.sid !== undefined) keys.push(this.revokedKey('sid', query.sid))
@@ -359,9 +351,7 @@ export class RedisStore implements Store {
    * @param familyExpiresAt - when the family's last token expires
    */
   async useRefreshToken(fam: string, jti: string, familyExpiresAt: number): Promise<RefreshUse> {
-    assertId('RedisStore.useRefreshToken', 'fam', fam)
-    assertId('RedisStore.useRefreshToken', 'jti', jti)
-    assertTime('familyExpiresAt', familyExpiresAt)
+    checkArguments.useRefreshToken(STORE, fam, jti, familyExpiresAt)
     const result = await this.run(
       'useRefreshToken',
       [this.revokedKey('fam', fam), this.key(storeKeys.used(fam, jti))],
@@ -382,10 +372,7 @@ export class RedisStore implements Store {
    * @param now - the current time (seconds since the epoch)
    */
   async hit(key: string, windowSeconds: number, now: number): Promise<RateLimitHit> {
-    assertId('RedisStore.hit', 'key', key)
-    if (!(windowSeconds > 0) || !Number.isFinite(windowSeconds))
-      throw new TypeError('RedisStore: windowSeconds must be a positive number')
-    assertTime('now', now)
+    checkArguments.hit(STORE, key, windowSeconds, now)
     const reply = await this.run(
       'hit',
       [this.hitKey(key)],
@@ -402,7 +389,7 @@ export class RedisStore implements Store {
    * @param key - the rate-limited key
    */
   async resetHits(key: string): Promise<void> {
-    assertId('RedisStore.resetHits', 'key', key)
+    checkArguments.resetHits(STORE, key)
     await this.call('resetHits', () => this.client.del(this.hitKey(key)))
   }
 
@@ -413,9 +400,7 @@ export class RedisStore implements Store {
    * @param session - the record; `data` must be JSON-serialisable
    */
   async saveSession(session: SessionRecord): Promise<void> {
-    assertId('RedisStore.saveSession', 'session.id', session.id)
-    assertId('RedisStore.saveSession', 'session.sub', session.sub)
-    assertTime('expiresAt', session.expiresAt)
+    checkArguments.saveSession(STORE, session)
     await this.run(
       'saveSession',
       [this.sessionKey(session.id), this.indexKey(session.sub)],
@@ -430,7 +415,7 @@ export class RedisStore implements Store {
    * @param id - the session id
    */
   async getSession(id: string): Promise<SessionRecord | null> {
-    assertId('RedisStore.getSession', 'id', id)
+    checkArguments.getSession(STORE, id)
     const json = await this.call('getSession', () => this.client.get(this.sessionKey(id)))
     return json === null ? null : parseSession(json)
   }
@@ -442,7 +427,7 @@ export class RedisStore implements Store {
    * @param sub - the subject
    */
   async listSessions(sub: string): Promise<SessionRecord[]> {
-    assertId('RedisStore.listSessions', 'sub', sub)
+    checkArguments.listSessions(STORE, sub)
     const index = this.indexKey(sub)
     const found = await this.call('listSessions', async () => {
       const ids = await this.client.smembers(index)
@@ -450,7 +435,7 @@ export class RedisStore implements Store {
       const keys = ids.map((id) => this.sessionKey(id))
       return (await this.evalScript(LIST_SESSIONS, [index, ...keys], ids)) as string[]
     })
-    return found.map(parseSession).sort((a, b) => a.createdAt - b.createdAt)
+    return oldestFirst(found.map(parseSession))
   }
 
   /**
@@ -460,7 +445,7 @@ export class RedisStore implements Store {
    * @returns true if a live session was deleted
    */
   async deleteSession(id: string): Promise<boolean> {
-    assertId('RedisStore.deleteSession', 'id', id)
+    checkArguments.deleteSession(STORE, id)
     const key = this.sessionKey(id)
     const deleted = await this.call('deleteSession', async () => {
       // The index key needs the subject, which only the record knows.
@@ -479,7 +464,7 @@ export class RedisStore implements Store {
    * @returns how many live sessions were deleted
    */
   async deleteSessions(sub: string): Promise<number> {
-    assertId('RedisStore.deleteSessions', 'sub', sub)
+    checkArguments.deleteSessions(STORE, sub)
     const index = this.indexKey(sub)
     return await this.call('deleteSessions', async () => {
       const ids = await this.client.smembers(index)
@@ -644,7 +629,5 @@ async function warnIfEvicting(store: RedisStore): Promise<void> {
     `RedisStore: the server's maxmemory-policy is ${policy}, so under memory pressure Redis may ` +
     `evict revocations and spent refresh tokens before they expire and let revoked tokens back ` +
     `in. Set maxmemory-policy noeviction (writes then fail and requests get a 503).`
-  if (typeof process !== 'undefined' && typeof process.emitWarning === 'function')
-    process.emitWarning(message, { type: 'AuthXWarning', code: 'AUTHX_REDIS_EVICTION_POLICY' })
-  else console.warn(`AuthXWarning: ${message}`)
+  emitStoreWarning('AUTHX_REDIS_EVICTION_POLICY', message)
 }
