@@ -1,173 +1,33 @@
 /**
- * Options, defaults, validation and `configFromEnv`. Every AuthX option `JWT_FOO_BAR` is the
- * option `fooBar` here. The config is validated once, in the `AuthX` constructor, and frozen:
+ * The resolved config, `resolveConfig` and `configFromEnv`. Every AuthX option `JWT_FOO_BAR` is
+ * the option `fooBar` here. The config is validated once, in the `AuthX` constructor, and frozen:
  * each instance owns its own.
  */
-import { createPublicKey } from 'node:crypto'
-import type { KeyObject } from 'node:crypto'
 import { BadConfigurationError } from '../errors.ts'
-import type { Duration } from '../internal/duration.ts'
 import { parseDuration } from '../internal/duration.ts'
-import type { Algorithm, BoundKey, KeyInput } from '../token/keys.ts'
-import { ALGORITHMS, bindKey, importSignKey, importVerifyKey, isAlgorithm } from '../token/keys.ts'
-import type { Store } from '../stores/types.ts'
+import type { Algorithm, BoundKey } from '../token/keys.ts'
 import type { RotationOptions } from '../features/rotation.ts'
 import type { HTTPMethod, TokenLocation } from '../types.ts'
+import { buildKeys } from './keys.ts'
+import type { AuthXOptions, SameSite } from './options.ts'
+import { TOKEN_LOCATIONS } from './options.ts'
+import {
+  algorithmOption,
+  audienceOption,
+  booleanOption,
+  COOKIE_DOMAIN,
+  COOKIE_PATH,
+  fail,
+  grammarOption,
+  HTTP_TOKEN,
+  lifetime,
+  methodList,
+  stringList,
+  stringOption,
+} from './validators.ts'
 
-export type { Duration } from '../internal/duration.ts'
-
-/** The four locations, in AuthX's spelling. */
-export const TOKEN_LOCATIONS: readonly TokenLocation[] = ['headers', 'cookies', 'json', 'query']
-
-const METHODS: readonly HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']
-
-/** The SameSite attribute of the cookies we set. */
-export type SameSite = 'lax' | 'strict' | 'none'
-
-/**
- * Everything `new AuthX(options)` accepts. Every member is optional except a key for the
- * algorithm.
- */
-export interface AuthXOptions {
-  /** HMAC secret (HS*), at least as long as the hash output. */
-  secretKey?: KeyInput | undefined
-  /** @defaultValue `"HS256"` */
-  algorithm?: Algorithm | undefined
-  /** Private key that signs (RS/PS/ES/EdDSA). Its public half verifies unless `publicKey` is set. */
-  privateKey?: KeyInput | undefined
-  /** Public key that verifies (RS/PS/ES/EdDSA). Alone, the instance verifies but cannot sign. */
-  publicKey?: KeyInput | undefined
-  /** The `kid` written into tokens and matched against token headers. */
-  keyId?: string | undefined
-  /** Previous HMAC secret, still accepted for verification during a rotation. */
-  previousSecretKey?: KeyInput | undefined
-  /** Previous public key, still accepted for verification during a rotation. */
-  previousPublicKey?: KeyInput | undefined
-  /** Algorithm of the previous key. @defaultValue `algorithm` */
-  previousAlgorithm?: Algorithm | undefined
-  /** `kid` of the previous key. */
-  previousKeyId?: string | undefined
-  /** Access-token lifetime; `null` writes no `exp` (unsafe). @defaultValue `"15m"` */
-  accessTokenExpires?: Duration | null | undefined
-  /** Refresh-token lifetime; `null` writes no `exp` (unsafe). @defaultValue `"20d"` */
-  refreshTokenExpires?: Duration | null | undefined
-  /** Algorithms a token may use. @defaultValue the algorithms of the configured keys */
-  decodeAlgorithms?: Algorithm[] | undefined
-  /** Accepted audience(s). */
-  decodeAudience?: string | string[] | null | undefined
-  /** Accepted issuer. */
-  decodeIssuer?: string | null | undefined
-  /** Seconds of clock skew tolerated on `exp`, `nbf`, `iat`. @defaultValue 0 */
-  decodeLeeway?: number | undefined
-  /** Default `aud` of created tokens. */
-  encodeAudience?: string | string[] | null | undefined
-  /** `iss` of created tokens. */
-  encodeIssuer?: string | null | undefined
-  /** Write `nbf` (= `iat`) into created tokens. @defaultValue true */
-  encodeNbf?: boolean | undefined
-  /** Body key of error messages. @defaultValue `"detail"` */
-  errorMessageKey?: string | undefined
-  /** Claim that holds the subject. @defaultValue `"sub"` */
-  identityClaim?: string | undefined
-  /** Where tokens are looked for, in order. @defaultValue `["headers"]` */
-  tokenLocation?: TokenLocation[] | undefined
-  /** @defaultValue `"Authorization"` */
-  headerName?: string | undefined
-  /** Scheme before the token; empty means the whole header is the token. @defaultValue `"Bearer"` */
-  headerType?: string | null | undefined
-  /** @defaultValue `"access_token_cookie"` */
-  accessCookieName?: string | undefined
-  /** @defaultValue `"/"` */
-  accessCookiePath?: string | undefined
-  /** @defaultValue `"refresh_token_cookie"` */
-  refreshCookieName?: string | undefined
-  /** @defaultValue `"/"` */
-  refreshCookiePath?: string | undefined
-  /** Domain attribute of every cookie set or deleted. */
-  cookieDomain?: string | null | undefined
-  /** Max-Age of cookies; null makes session cookies. */
-  cookieMaxAge?: number | null | undefined
-  /** @defaultValue `"lax"` */
-  cookieSamesite?: SameSite | null | undefined
-  /** @defaultValue true */
-  cookieSecure?: boolean | undefined
-  /** HttpOnly on token cookies (CSRF cookies never are). @defaultValue true */
-  cookieHttpOnly?: boolean | undefined
-  /** Double-submit CSRF protection for cookie tokens. @defaultValue true */
-  cookieCsrfProtect?: boolean | undefined
-  /** Kept for AuthX parity; cookies are session cookies unless `cookieMaxAge` is set. */
-  sessionCookie?: boolean | undefined
-  /** @defaultValue `"csrf_access_token"` */
-  accessCsrfCookieName?: string | undefined
-  /** @defaultValue `"/"` */
-  accessCsrfCookiePath?: string | undefined
-  /** @defaultValue `"X-CSRF-TOKEN"` */
-  accessCsrfHeaderName?: string | undefined
-  /** @defaultValue `"csrf_token"` */
-  accessCsrfFieldName?: string | undefined
-  /** @defaultValue `"csrf_refresh_token"` */
-  refreshCsrfCookieName?: string | undefined
-  /** @defaultValue `"/"` */
-  refreshCsrfCookiePath?: string | undefined
-  /** @defaultValue `"X-CSRF-TOKEN"` */
-  refreshCsrfHeaderName?: string | undefined
-  /** @defaultValue `"csrf_token"` */
-  refreshCsrfFieldName?: string | undefined
-  /**
-   * Methods on which a cookie token needs the CSRF header, on top of the rule that always applies:
-   * every method but GET, HEAD and OPTIONS needs it (`PURGE`, `PROPFIND` and any other method a
-   * router accepts included), judged on the request-line method, upper-cased. The list can only
-   * add: `['GET']` makes GET need the header too, while a method left out (`['POST']` without
-   * `PUT`) is still checked, so a list written for the four usual methods opens nothing. Only
-   * GET, HEAD and OPTIONS change anything here.
-   * @defaultValue POST, PUT, PATCH, DELETE (which the rule covers anyway)
-   */
-  csrfMethods?: HTTPMethod[] | undefined
-  /** Accept the CSRF value from a form field when the header is absent. @defaultValue false */
-  csrfCheckForm?: boolean | undefined
-  /** Cookie helpers also set/delete the CSRF cookies. @defaultValue true */
-  csrfInCookies?: boolean | undefined
-  /** @defaultValue `"token"` */
-  queryStringName?: string | undefined
-  /** @defaultValue `"access_token"` */
-  jsonKey?: string | undefined
-  /** @defaultValue `"refresh_token"` */
-  refreshJsonKey?: string | undefined
-  /** Exact paths where implicit refresh never runs. */
-  implicitRefreshRouteExclude?: string[] | undefined
-  /** Exact paths where implicit refresh always runs. */
-  implicitRefreshRouteInclude?: string[] | undefined
-  /** Methods where implicit refresh never runs. */
-  implicitRefreshMethodExclude?: HTTPMethod[] | undefined
-  /** When non-empty, implicit refresh runs only on these methods. */
-  implicitRefreshMethodInclude?: HTTPMethod[] | undefined
-  /** Refresh when the access token has less than this left. @defaultValue `"10m"` */
-  implicitRefreshDeltatime?: Duration | undefined
-  /** Kept for AuthX parity: sessions are tracked when a store and `sessions` are used. */
-  sessionTracking?: boolean | undefined
-  /** Kept for AuthX parity. */
-  sessionUpdateLastActive?: boolean | undefined
-  /**
-   * Refresh-token rotation with reuse detection: `true` or `{ familyLifetime }`. Off by default.
-   * With it, `auth.refresh()` consumes each refresh token once and a replay revokes its family.
-   */
-  refreshRotation?: boolean | RotationOptions | undefined
-  /**
-   * Cache verified tokens (bounded LRU keyed by the whole token) to skip the signature check on
-   * repeat requests; claims, type, CSRF and revocation are still checked every time. Off by default.
-   */
-  verifiedTokenCache?: boolean | { maxEntries?: number } | undefined
-  /** Stamped into every token as `login_type` (see `AuthManager`). */
-  loginType?: string | undefined
-  /** Longest token accepted, in characters. @defaultValue 8192 */
-  maxTokenLength?: number | undefined
-  /** Per-class message overrides, e.g. `{ TokenExpiredError: 'Session expired' }`. */
-  messages?: Partial<Record<string, string>> | undefined
-  /** State for revocation, rotation, sessions and rate limits. @defaultValue a `MemoryStore` */
-  store?: Store | undefined
-  /** Current time in seconds; inject it in tests instead of mocking timers. */
-  clock?: (() => number) | undefined
-}
+export { TOKEN_LOCATIONS } from './options.ts'
+export type { AuthXOptions, Duration, SameSite } from './options.ts'
 
 /** The validated, frozen configuration of one instance. */
 export interface AuthXConfig {
@@ -230,124 +90,12 @@ export interface AuthXConfig {
   readonly clock: () => number
 }
 
-function fail(option: string, message: string): never {
-  throw new BadConfigurationError(`${option}: ${message}`)
-}
-
-function lifetime(
-  option: string,
-  value: Duration | null | undefined,
-  fallback: number,
-): number | null {
-  if (value === null) return null
-  if (value === undefined) return fallback
-  const seconds = parseDuration(value)
-  if (seconds === undefined || seconds <= 0) {
-    fail(
-      option,
-      `expected a positive number of seconds, a string like "15m", or null; got ${String(value)}`,
-    )
-  }
-  return seconds
-}
-
-function stringOption(
-  option: string,
-  value: unknown,
-  fallback: string,
-  allowEmpty = false,
-): string {
-  if (value === undefined) return fallback
-  if (typeof value !== 'string' || (!allowEmpty && value.length === 0)) {
-    fail(option, `expected a non-empty string, got ${JSON.stringify(value)}`)
-  }
-  return value
-}
-
-/** A grammar a string option must follow, and how the error message names it. */
-interface Grammar {
-  readonly pattern: RegExp
-  readonly what: string
-}
-
-/** An RFC 9110 token: what a header name or a cookie name may be. */
-const HTTP_TOKEN: Grammar = {
-  pattern: /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/,
-  what: "header or cookie name (letters, digits and !#$%&'*+.^_`|~-)",
-}
-/** A cookie path: starts with `/`, no control characters and no `;` (RFC 6265 section 4.1.1). */
-const COOKIE_PATH: Grammar = {
-  pattern: /^\/[\x20-\x3A\x3C-\x7E]*$/,
-  what: 'cookie path (starts with "/", no ";" or control characters)',
-}
-/** A cookie domain: letters, digits, dots and hyphens (the `cookie` package's own rule). */
-const COOKIE_DOMAIN: Grammar = {
-  pattern: /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i,
-  what: 'cookie domain (letters, digits, dots and hyphens)',
-}
-
-/**
- * A string option that ends up in a request or response header or a cookie attribute: checked at
- * startup against its grammar, so a typo fails here instead of as a 500 on the first request.
- */
-function grammarOption(option: string, value: unknown, fallback: string, grammar: Grammar): string {
-  const text = stringOption(option, value, fallback)
-  if (!grammar.pattern.test(text))
-    fail(option, `${JSON.stringify(text)} is not a valid ${grammar.what}`)
-  return text
-}
-
 /** The claim holding the subject: any name but one that reaches an object's prototype. */
 function identityClaimOption(value: unknown): string {
   const name = stringOption('identityClaim', value, 'sub')
   if (name === '__proto__' || name === 'constructor' || name === 'prototype')
     fail('identityClaim', `${JSON.stringify(name)} names a prototype member; choose another claim`)
   return name
-}
-
-function booleanOption(option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean')
-    fail(option, `expected true or false, got ${JSON.stringify(value)}`)
-  return value
-}
-
-function methodList(option: string, value: unknown, fallback: readonly HTTPMethod[]): HTTPMethod[] {
-  if (value === undefined) return [...fallback]
-  if (!Array.isArray(value)) fail(option, 'expected an array of HTTP methods')
-  return value.map((m: unknown) => {
-    const upper = typeof m === 'string' ? m.toUpperCase() : ''
-    if (!(METHODS as readonly string[]).includes(upper)) {
-      fail(option, `unknown method ${JSON.stringify(m)}; use one of ${METHODS.join(', ')}`)
-    }
-    return upper as HTTPMethod
-  })
-}
-
-function stringList(option: string, value: unknown): string[] {
-  if (value === undefined) return []
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
-    fail(option, 'expected an array of strings')
-  }
-  return [...value]
-}
-
-function audienceOption(option: string, value: unknown): string | string[] | null {
-  if (value === undefined || value === null) return null
-  if (typeof value === 'string') return value
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return [...value]
-  return fail(option, 'expected a string, an array of strings, or null')
-}
-
-function algorithmOption(option: string, value: unknown, fallback: Algorithm): Algorithm {
-  if (value === undefined) return fallback
-  if (!isAlgorithm(value)) {
-    fail(
-      option,
-      `algorithm ${JSON.stringify(value)} is not supported; use one of ${ALGORITHMS.join(', ')}`,
-    )
-  }
-  return value
 }
 
 function cacheOption(
@@ -376,66 +124,6 @@ function rotationOption(
   if (familyLifetime === null)
     fail('refreshRotation.familyLifetime', 'a family needs a finite lifetime')
   return Object.freeze({ familyLifetime })
-}
-
-/** Builds the signing key and the verification keys (current first, previous second). */
-function buildKeys(
-  options: AuthXOptions,
-  algorithm: Algorithm,
-): { signingKey: BoundKey | undefined; verifyKeys: BoundKey[] } {
-  const symmetric = algorithm.startsWith('HS')
-  const keyId = options.keyId
-  let signingKey: BoundKey | undefined
-  let verifyKey: BoundKey
-  if (symmetric) {
-    if (options.secretKey === undefined || options.secretKey === null || options.secretKey === '') {
-      fail(
-        'secretKey',
-        `${algorithm} requires a secret; set secretKey (JWT_SECRET_KEY) to at least 32 random bytes`,
-      )
-    }
-    const secret = importSignKey(options.secretKey, algorithm, 'secretKey')
-    signingKey = bindKey(secret, algorithm, keyId)
-    verifyKey = signingKey
-  } else {
-    if (options.privateKey === undefined && options.publicKey === undefined) {
-      fail(
-        'publicKey',
-        `${algorithm} requires a key; set privateKey to sign and/or publicKey to verify`,
-      )
-    }
-    const privateKey =
-      options.privateKey === undefined
-        ? undefined
-        : importSignKey(options.privateKey, algorithm, 'privateKey')
-    signingKey = privateKey === undefined ? undefined : bindKey(privateKey, algorithm, keyId)
-    const publicKey =
-      options.publicKey === undefined
-        ? undefined
-        : importVerifyKey(options.publicKey, algorithm, 'publicKey')
-    // With only a private key, its public half verifies: one key pair, one binding.
-    verifyKey = bindKey(publicKey ?? createPublicKey(privateKey as KeyObject), algorithm, keyId)
-  }
-  const verifyKeys = [verifyKey]
-  const previousAlgorithm = algorithmOption(
-    'previousAlgorithm',
-    options.previousAlgorithm,
-    algorithm,
-  )
-  const previous = previousAlgorithm.startsWith('HS')
-    ? options.previousSecretKey
-    : options.previousPublicKey
-  if (previous !== undefined && previous !== null) {
-    const option = previousAlgorithm.startsWith('HS') ? 'previousSecretKey' : 'previousPublicKey'
-    verifyKeys.push(
-      bindKey(
-        importVerifyKey(previous, previousAlgorithm, option),
-        previousAlgorithm,
-        options.previousKeyId,
-      ),
-    )
-  }
-  return { signingKey, verifyKeys }
 }
 
 /**
