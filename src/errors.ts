@@ -8,6 +8,51 @@
 
 const BRAND = Symbol.for('authx-ts.error')
 
+/**
+ * Every stable code this package gives an error: one per class, plus `ERR_AUTHX` (the base class)
+ * and `ERR_AUTHX_BAD_CONFIGURATION` (a misconfiguration, not an {@link AuthXError}).
+ *
+ * @example A metrics label per code
+ * ```ts
+ * const labels: Partial<Record<AuthXErrorCode, string>> = { ERR_AUTHX_TOKEN_EXPIRED: 'expired' }
+ * ```
+ */
+export type AuthXErrorCode =
+  | 'ERR_AUTHX'
+  | 'ERR_AUTHX_BAD_CONFIGURATION'
+  | MissingTokenErrorCode
+  | JWTDecodeErrorCode
+  | 'ERR_AUTHX_TOKEN_REVOKED'
+  | TokenTypeErrorCode
+  | 'ERR_AUTHX_FRESH_TOKEN_REQUIRED'
+  | 'ERR_AUTHX_CSRF'
+  | 'ERR_AUTHX_SUBJECT_NOT_FOUND'
+  | 'ERR_AUTHX_INSUFFICIENT_SCOPE'
+  | 'ERR_AUTHX_POLICY_DENIED'
+  | 'ERR_AUTHX_RATE_LIMITED'
+  | 'ERR_AUTHX_STORE_UNAVAILABLE'
+
+/**
+ * The codes a {@link MissingTokenError} can carry: its own and its subclass's. A parent class's
+ * `code` cannot be a single literal, since an instance may be a subclass with a code of its own.
+ */
+type MissingTokenErrorCode = 'ERR_AUTHX_MISSING_TOKEN' | 'ERR_AUTHX_MISSING_CSRF_TOKEN'
+
+/** The codes a {@link JWTDecodeError} can carry: its own and its subclasses'. */
+type JWTDecodeErrorCode =
+  | 'ERR_AUTHX_INVALID_TOKEN'
+  | 'ERR_AUTHX_TOKEN_EXPIRED'
+  | 'ERR_AUTHX_INVALID_SIGNATURE'
+  | 'ERR_AUTHX_INVALID_AUDIENCE'
+  | 'ERR_AUTHX_INVALID_ISSUER'
+
+/** The codes a {@link TokenTypeError} can carry: its own and its subclasses'. */
+type TokenTypeErrorCode =
+  | 'ERR_AUTHX_TOKEN_TYPE'
+  | 'ERR_AUTHX_ACCESS_TOKEN_REQUIRED'
+  | 'ERR_AUTHX_REFRESH_TOKEN_REQUIRED'
+  | 'ERR_AUTHX_LOGIN_TYPE_MISMATCH'
+
 /** Options accepted by every {@link AuthXError} constructor. */
 export interface AuthXErrorOptions {
   /** Overrides the class's default message. */
@@ -35,9 +80,18 @@ export interface AuthXErrorOptions {
 export class AuthXError extends Error {
   /** The default message of this class, used when none is given. */
   static readonly defaultMessage: string = 'Authentication error'
+  /**
+   * The stable code of this class's instances, readable without an instance (as jose's
+   * `errors.JWTExpired.code`). Typed `string` here so that an application can subclass
+   * `AuthXError` with a code of its own; each built-in class narrows it.
+   */
+  static readonly code: string = 'ERR_AUTHX'
   /** HTTP status of the response this error becomes. */
   readonly statusCode: number = 401
-  /** Stable, machine-readable code (`ERR_AUTHX_...`). */
+  /**
+   * Stable, machine-readable code (`ERR_AUTHX_...`). `string` on the base class, for the same
+   * reason as the static `code`; narrow a caught error with {@link AnyAuthXError} to switch on it.
+   */
   readonly code: string = 'ERR_AUTHX'
   /** Internal detail for logs; never part of a response. */
   readonly reason: string | undefined
@@ -68,9 +122,12 @@ export class AuthXError extends Error {
    * The RFC 6750 `WWW-Authenticate` challenge for this error, or `undefined` when the status is
    * not 401/403. The message is written as `error_description` within what RFC 6750 section 3
    * allows (see {@link renderError}); the body keeps it whole.
+   *
+   * @param message - the message to describe, so that a per-instance override (`messages`) says
+   *   the same thing in the header as in the body (defaults to this error's message)
    */
-  challenge(): string | undefined {
-    return `Bearer error="invalid_token", error_description="${descriptionValue(this.message)}"`
+  challenge(message: string = this.message): string | undefined {
+    return `Bearer error="invalid_token", error_description="${descriptionValue(message)}"`
   }
 
   /**
@@ -149,6 +206,8 @@ export function isAuthXError(value: unknown): value is AuthXError {
  * value...). Thrown at construction, never per request; the message names the option and the fix.
  */
 export class BadConfigurationError extends Error {
+  /** Stable code, readable without an instance. */
+  static readonly code = 'ERR_AUTHX_BAD_CONFIGURATION'
   /** Stable code. */
   readonly code = 'ERR_AUTHX_BAD_CONFIGURATION'
   /** @param message - what is wrong and how to fix it */
@@ -161,8 +220,14 @@ export class BadConfigurationError extends Error {
 /** No token was found in any searched location. */
 export class MissingTokenError extends AuthXError {
   static override readonly defaultMessage: string = 'Missing JWT in request'
-  override readonly code: string = 'ERR_AUTHX_MISSING_TOKEN'
-  /** No token was presented, so RFC 6750 says the challenge carries no error code. */
+  /** This class's own code; typed with its subclass's too, since the static side is inherited. */
+  static override readonly code: MissingTokenErrorCode = 'ERR_AUTHX_MISSING_TOKEN'
+  /** `ERR_AUTHX_MISSING_TOKEN`, or `ERR_AUTHX_MISSING_CSRF_TOKEN` for the subclass. */
+  override readonly code: MissingTokenErrorCode = 'ERR_AUTHX_MISSING_TOKEN'
+  /**
+   * No token was presented, so RFC 6750 section 3.1 says the challenge carries no error code and
+   * no other error information: the message stays in the body.
+   */
   override challenge(): string {
     return 'Bearer'
   }
@@ -171,81 +236,99 @@ export class MissingTokenError extends AuthXError {
 /** A cookie token was sent on a CSRF-protected method without the CSRF header. */
 export class MissingCSRFTokenError extends MissingTokenError {
   static override readonly defaultMessage = 'Missing CSRF token'
+  static override readonly code = 'ERR_AUTHX_MISSING_CSRF_TOKEN'
   override readonly code = 'ERR_AUTHX_MISSING_CSRF_TOKEN'
-  override challenge(): string {
-    return 'Bearer error="invalid_request", error_description="Missing CSRF token"'
+  /** A token was presented without its companion header: a malformed request. */
+  override challenge(message: string = this.message): string {
+    return `Bearer error="invalid_request", error_description="${descriptionValue(message)}"`
   }
 }
 
 /** The token is malformed or one of its claims is invalid. */
 export class JWTDecodeError extends AuthXError {
   static override readonly defaultMessage: string = 'Invalid Token'
-  override readonly code: string = 'ERR_AUTHX_INVALID_TOKEN'
+  /** This class's own code; typed with its subclasses' too, since the static side is inherited. */
+  static override readonly code: JWTDecodeErrorCode = 'ERR_AUTHX_INVALID_TOKEN'
+  /** `ERR_AUTHX_INVALID_TOKEN`, or the code of the subclass that says more. */
+  override readonly code: JWTDecodeErrorCode = 'ERR_AUTHX_INVALID_TOKEN'
 }
 
 /** The token's `exp` has passed (leeway included). */
 export class TokenExpiredError extends JWTDecodeError {
   static override readonly defaultMessage = 'Token has expired'
+  static override readonly code = 'ERR_AUTHX_TOKEN_EXPIRED'
   override readonly code = 'ERR_AUTHX_TOKEN_EXPIRED'
 }
 
 /** No configured key verifies the signature. */
 export class TokenInvalidSignatureError extends JWTDecodeError {
   static override readonly defaultMessage = 'Signature verification failed'
+  static override readonly code = 'ERR_AUTHX_INVALID_SIGNATURE'
   override readonly code = 'ERR_AUTHX_INVALID_SIGNATURE'
 }
 
 /** The `aud` claim does not name an accepted audience. */
 export class TokenInvalidAudienceError extends JWTDecodeError {
   static override readonly defaultMessage = 'Invalid audience'
+  static override readonly code = 'ERR_AUTHX_INVALID_AUDIENCE'
   override readonly code = 'ERR_AUTHX_INVALID_AUDIENCE'
 }
 
 /** The `iss` claim is not the accepted issuer. */
 export class TokenInvalidIssuerError extends JWTDecodeError {
   static override readonly defaultMessage = 'Invalid issuer'
+  static override readonly code = 'ERR_AUTHX_INVALID_ISSUER'
   override readonly code = 'ERR_AUTHX_INVALID_ISSUER'
 }
 
 /** The token was revoked (by `jti`, family, session or subject). */
 export class RevokedTokenError extends AuthXError {
   static override readonly defaultMessage = 'Token has been revoked'
+  static override readonly code = 'ERR_AUTHX_TOKEN_REVOKED'
   override readonly code = 'ERR_AUTHX_TOKEN_REVOKED'
 }
 
 /** The token's `type` is not the one the route requires. */
 export class TokenTypeError extends AuthXError {
   static override readonly defaultMessage: string = 'Bad token type'
-  override readonly code: string = 'ERR_AUTHX_TOKEN_TYPE'
+  /** This class's own code; typed with its subclasses' too, since the static side is inherited. */
+  static override readonly code: TokenTypeErrorCode = 'ERR_AUTHX_TOKEN_TYPE'
+  /** `ERR_AUTHX_TOKEN_TYPE`, or the code of the subclass that says more. */
+  override readonly code: TokenTypeErrorCode = 'ERR_AUTHX_TOKEN_TYPE'
 }
 
 /** A route that needs an access token received another type. */
 export class AccessTokenRequiredError extends TokenTypeError {
   static override readonly defaultMessage = 'Access token required'
+  static override readonly code = 'ERR_AUTHX_ACCESS_TOKEN_REQUIRED'
   override readonly code = 'ERR_AUTHX_ACCESS_TOKEN_REQUIRED'
 }
 
 /** A route that needs a refresh token received another type. */
 export class RefreshTokenRequiredError extends TokenTypeError {
   static override readonly defaultMessage = 'Refresh token required'
+  static override readonly code = 'ERR_AUTHX_REFRESH_TOKEN_REQUIRED'
   override readonly code = 'ERR_AUTHX_REFRESH_TOKEN_REQUIRED'
 }
 
 /** A route that needs a fresh access token received a non-fresh one. */
 export class FreshTokenRequiredError extends AuthXError {
   static override readonly defaultMessage = 'Fresh token required'
+  static override readonly code = 'ERR_AUTHX_FRESH_TOKEN_REQUIRED'
   override readonly code = 'ERR_AUTHX_FRESH_TOKEN_REQUIRED'
 }
 
 /** The CSRF header does not match the token's `csrf` claim. */
 export class CSRFError extends AuthXError {
   static override readonly defaultMessage = 'CSRF double submit does not match'
+  static override readonly code = 'ERR_AUTHX_CSRF'
   override readonly code = 'ERR_AUTHX_CSRF'
 }
 
 /** The subject getter found nothing for the token's subject. */
 export class SubjectNotFoundError extends AuthXError {
   static override readonly defaultMessage = 'Subject not found'
+  static override readonly code = 'ERR_AUTHX_SUBJECT_NOT_FOUND'
   override readonly code = 'ERR_AUTHX_SUBJECT_NOT_FOUND'
 }
 
@@ -258,6 +341,7 @@ function formatScopes(scopes: readonly string[]): string {
 export class InsufficientScopeError extends AuthXError {
   static override readonly defaultMessage = 'Missing required scopes'
   override readonly statusCode = 403
+  static override readonly code = 'ERR_AUTHX_INSUFFICIENT_SCOPE'
   override readonly code = 'ERR_AUTHX_INSUFFICIENT_SCOPE'
   /** Scopes the route asked for. */
   readonly requiredScopes: readonly string[]
@@ -293,6 +377,7 @@ export class InsufficientScopeError extends AuthXError {
 
 /** The token was issued for another login type (see `AuthManager`). */
 export class LoginTypeMismatchError extends TokenTypeError {
+  static override readonly code = 'ERR_AUTHX_LOGIN_TYPE_MISMATCH'
   override readonly code = 'ERR_AUTHX_LOGIN_TYPE_MISMATCH'
   /** The login type the route expects. */
   readonly expectedType: string
@@ -322,6 +407,7 @@ export class LoginTypeMismatchError extends TokenTypeError {
 export class PolicyDeniedError extends AuthXError {
   static override readonly defaultMessage = 'Policy denied'
   override readonly statusCode = 403
+  static override readonly code = 'ERR_AUTHX_POLICY_DENIED'
   override readonly code = 'ERR_AUTHX_POLICY_DENIED'
   override challenge(): undefined {
     return undefined
@@ -334,6 +420,7 @@ const MAX_RETRY_AFTER = 366 * 86_400
 /** Too many requests for this key (429). */
 export class RateLimitExceededError extends AuthXError {
   override readonly statusCode = 429
+  static override readonly code = 'ERR_AUTHX_RATE_LIMITED'
   override readonly code = 'ERR_AUTHX_RATE_LIMITED'
   /** Whole seconds until the window lets the next request through. */
   readonly retryAfter: number
@@ -370,6 +457,7 @@ export class RateLimitExceededError extends AuthXError {
 export class StoreUnavailableError extends AuthXError {
   static override readonly defaultMessage = 'Authentication store unavailable'
   override readonly statusCode = 503
+  static override readonly code = 'ERR_AUTHX_STORE_UNAVAILABLE'
   override readonly code = 'ERR_AUTHX_STORE_UNAVAILABLE'
   override challenge(): undefined {
     return undefined
@@ -397,6 +485,57 @@ export type AuthXErrorName =
   | 'PolicyDeniedError'
   | 'RateLimitExceededError'
   | 'StoreUnavailableError'
+
+/**
+ * Per-class message overrides (the `messages` option), keyed by the exact class name, so that a
+ * misspelt name (`TokenExpiredEror`) does not compile instead of being ignored at run time.
+ */
+export type ErrorMessages = Partial<Record<AuthXErrorName, string>>
+
+/** A class whose instances may be subclasses, seen with its own code only. */
+type WithOwnCode<E extends AuthXError, C extends E['code']> = E & { readonly code: C }
+
+/**
+ * Every error this package raises per request, each class paired with its own code, so that a
+ * `switch` on `code` narrows to the class and its extra members (as jose's `AnyJOSEError`). A
+ * caught value is `unknown`: check it with {@link isAuthXError} and cast, since an application may
+ * subclass `AuthXError` with codes this union does not list.
+ *
+ * @example Branching on the code
+ * ```ts
+ * if (isAuthXError(err)) {
+ *   const error = err as AnyAuthXError
+ *   switch (error.code) {
+ *     case 'ERR_AUTHX_INSUFFICIENT_SCOPE':
+ *       log.info({ required: error.requiredScopes }) // InsufficientScopeError
+ *       break
+ *     case 'ERR_AUTHX_RATE_LIMITED':
+ *       metrics.limited(error.retryAfter) // RateLimitExceededError
+ *       break
+ *   }
+ * }
+ * ```
+ */
+export type AnyAuthXError =
+  | WithOwnCode<MissingTokenError, 'ERR_AUTHX_MISSING_TOKEN'>
+  | MissingCSRFTokenError
+  | WithOwnCode<JWTDecodeError, 'ERR_AUTHX_INVALID_TOKEN'>
+  | TokenExpiredError
+  | TokenInvalidSignatureError
+  | TokenInvalidAudienceError
+  | TokenInvalidIssuerError
+  | RevokedTokenError
+  | WithOwnCode<TokenTypeError, 'ERR_AUTHX_TOKEN_TYPE'>
+  | AccessTokenRequiredError
+  | RefreshTokenRequiredError
+  | FreshTokenRequiredError
+  | CSRFError
+  | SubjectNotFoundError
+  | InsufficientScopeError
+  | LoginTypeMismatchError
+  | PolicyDeniedError
+  | RateLimitExceededError
+  | StoreUnavailableError
 
 /** An error rendered into the parts of an HTTP response, ready for any framework to send. */
 export interface ErrorResponse {
@@ -431,7 +570,8 @@ function validHeaders(headers: Record<string, string>): Record<string, string> {
  * Renders an {@link AuthXError} into status, headers and body. Every header value is printable
  * ASCII whatever text the scopes, login types or messages hold: `scope` lists only scope-tokens,
  * `error_description` replaces what RFC 6750 section 3 forbids, `Retry-After` is whole seconds.
- * The body carries the full text.
+ * The body carries the full text. A message override reaches both the body and the challenge's
+ * `error_description`, so a client never reads two different messages for one failure.
  *
  * @param error - the error to render
  * @param messageKey - the body key that carries the message (`errorMessageKey`)
@@ -447,17 +587,19 @@ function validHeaders(headers: Record<string, string>): Record<string, string> {
 export function renderError(
   error: AuthXError,
   messageKey = 'detail',
-  messages: Partial<Record<string, string>> = {},
+  messages: Readonly<ErrorMessages> = {},
 ): ErrorResponse {
-  // An own string only: `messages` is user data, and an inherited member is no override.
-  const override = Object.hasOwn(messages, error.name) ? messages[error.name] : undefined
+  // An own string only: `messages` is user data (its type is no promise at run time), and an
+  // inherited member is no override.
+  const overrides = messages as Readonly<Record<string, unknown>>
+  const override = Object.hasOwn(overrides, error.name) ? overrides[error.name] : undefined
   const message = typeof override === 'string' ? override : error.message
   const headers: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
     ...error.extraHeaders(),
   }
-  const challenge = error.challenge()
+  const challenge = error.challenge(message)
   if (challenge !== undefined) headers['www-authenticate'] = challenge
   return {
     status: error.statusCode,

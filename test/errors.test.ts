@@ -215,6 +215,8 @@ void describe('the error table', () => {
       assert.ok(error instanceof Error)
       assert.equal(error.statusCode, row.status)
       assert.equal(error.code, row.code)
+      // The static code names the class's own code, readable without an instance.
+      assert.equal((error.constructor as unknown as { code: unknown }).code, row.code)
       assert.equal(error.message, row.message)
       assert.equal(error.challenge(), row.challenge)
       assert.deepEqual(error.extraBody(), row.extra ?? {})
@@ -511,6 +513,72 @@ void describe('renderError', () => {
   })
 })
 
+void describe('renderError: an override reaches the challenge too', () => {
+  const messages = {
+    TokenExpiredError: 'Session expired',
+    MissingCSRFTokenError: 'Send the "X-CSRF-TOKEN" header',
+    MissingTokenError: 'Please log in',
+    InsufficientScopeError: 'Forbidden',
+    RateLimitExceededError: 'Slow down',
+  }
+
+  void test('error_description says what the body says', () => {
+    const expired = renderError(new TokenExpiredError(), 'detail', messages)
+    assert.equal(expired.body.detail, 'Session expired')
+    assert.equal(
+      expired.headers['www-authenticate'],
+      'Bearer error="invalid_token", error_description="Session expired"',
+    )
+    const csrf = renderError(new MissingCSRFTokenError(), 'detail', messages)
+    assert.equal(csrf.body.detail, 'Send the "X-CSRF-TOKEN" header')
+    assert.equal(
+      csrf.headers['www-authenticate'],
+      `Bearer error="invalid_request", error_description="Send the 'X-CSRF-TOKEN' header"`,
+    )
+  })
+
+  void test('an override text goes through the same RFC 6750 gate as a default message', () => {
+    const rendered = renderError(new JWTDecodeError(), 'detail', {
+      JWTDecodeError: 'Jeton invalide\r\nX-Injected: yes',
+    })
+    assert.equal(
+      rendered.headers['www-authenticate'],
+      'Bearer error="invalid_token", error_description="Jeton invalide X-Injected: yes"',
+    )
+    assert.equal(rendered.headers['x-injected'], undefined)
+  })
+
+  void test('challenges without a description stay without one', () => {
+    // No token presented: RFC 6750 section 3.1 wants no error information in the header.
+    assert.equal(
+      renderError(new MissingTokenError(), 'detail', messages).headers['www-authenticate'],
+      'Bearer',
+    )
+    assert.equal(
+      renderError(new InsufficientScopeError(['a'], []), 'detail', messages).headers[
+        'www-authenticate'
+      ],
+      'Bearer error="insufficient_scope", scope="a"',
+    )
+    assert.equal(
+      renderError(new RateLimitExceededError(3), 'detail', messages).headers['www-authenticate'],
+      undefined,
+    )
+  })
+
+  void test('without an override the challenge describes the error message', () => {
+    const error = new TokenExpiredError({ message: 'Expired at noon' })
+    assert.equal(
+      renderError(error, 'detail', messages).headers['www-authenticate'],
+      'Bearer error="invalid_token", error_description="Session expired"',
+    )
+    assert.equal(
+      renderError(error).headers['www-authenticate'],
+      'Bearer error="invalid_token", error_description="Expired at noon"',
+    )
+  })
+})
+
 void describe('isAuthXError', () => {
   void test('recognises every AuthXError, even from another copy of the module', () => {
     for (const row of Object.values(TABLE)) assert.ok(isAuthXError(row.make()))
@@ -541,6 +609,7 @@ void describe('BadConfigurationError', () => {
     const error = new BadConfigurationError('secretKey: missing')
     assert.equal(error.name, 'BadConfigurationError')
     assert.equal(error.code, 'ERR_AUTHX_BAD_CONFIGURATION')
+    assert.equal(BadConfigurationError.code, 'ERR_AUTHX_BAD_CONFIGURATION')
     assert.equal(error.message, 'secretKey: missing')
     assert.ok(error instanceof Error)
     assert.ok(!(error instanceof AuthXError))

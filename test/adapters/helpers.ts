@@ -99,21 +99,17 @@ export interface Refusal {
   challenge?: Challenge
 }
 
-function challengeHeader(
-  challenge: Challenge,
-  errorType: string,
-  detail: string,
-): string | undefined {
+function challengeHeader(challenge: Challenge, detail: string): string | undefined {
   switch (challenge.kind) {
     case 'none':
       return undefined
     case 'bearer':
       return 'Bearer'
+    // The description is the message the body carries, override included.
     case 'invalid_request':
-      return `Bearer error="invalid_request", error_description="${MESSAGES[errorType] ?? detail}"`
+      return `Bearer error="invalid_request", error_description="${detail}"`
     case 'invalid_token':
-      // The description is the error's own message, whatever override the body uses.
-      return `Bearer error="invalid_token", error_description="${MESSAGES[errorType] ?? detail}"`
+      return `Bearer error="invalid_token", error_description="${detail}"`
     case 'insufficient_scope':
       return `Bearer error="insufficient_scope", scope="${challenge.scope}"`
   }
@@ -155,7 +151,7 @@ export async function expectRefused(
   const challenge = refusal.challenge ?? CHALLENGES[refusal.errorType] ?? { kind: 'invalid_token' }
   assert.equal(
     res.headers['www-authenticate'],
-    challengeHeader(challenge, refusal.errorType, detail),
+    challengeHeader(challenge, detail),
     `${where}: www-authenticate`,
   )
   assert.equal(app.handlerRuns(path), before, `${where}: the handler must not run`)

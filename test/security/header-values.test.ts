@@ -201,7 +201,9 @@ for (const driver of DRIVERS) {
         {
           status: 401,
           body: { detail: OVERRIDES.JWTDecodeError, error_type: 'JWTDecodeError' },
-          challenge: 'Bearer error="invalid_token", error_description="Invalid Token"',
+          // The override reaches the description too, through the RFC 6750 gate.
+          challenge:
+            'Bearer error="invalid_token", error_description="Jeton invalide ? r?essayez ? X-Injected: yes"',
         },
       )
       const token = overridden.auth.createAccessToken('alice', { scopes: ['read'] })
