@@ -74,7 +74,7 @@ export {
   readPolicyAttribute,
   tokenPolicyAttributes,
   validatePolicyRule,
-} from './authz/policy.ts'
+} from './authz/policy/index.ts'
 export type {
   EvaluatedPolicyContext,
   PolicyCondition,
@@ -87,7 +87,7 @@ export type {
   PolicyOperator,
   PolicyRule,
   PolicySource,
-} from './authz/policy.ts'
+} from './authz/policy/index.ts'
 export { VerifiedTokenCache } from './token/cache.ts'
 export type { VerifiedTokenCacheOptions, VerifiedTokenCacheStats } from './token/cache.ts'
 export type {

@@ -28,8 +28,8 @@ import {
 } from '../errors.ts'
 import { viewFromRequest } from '../request/view.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
-import { PolicyEngine, buildPolicyEnvironment } from './policy.ts'
-import type { PolicyDecision, PolicyEvaluator, PolicyRule } from './policy.ts'
+import { PolicyEngine, buildPolicyEnvironment } from './policy/index.ts'
+import type { PolicyDecision, PolicyEvaluator, PolicyRule } from './policy/index.ts'
 
 export type { GuardResult } from '../authx.ts'
 

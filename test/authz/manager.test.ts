@@ -18,8 +18,8 @@ import {
 } from '../../src/errors.ts'
 import { AuthManager } from '../../src/authz/manager.ts'
 import type { GuardOf } from '../../src/authz/manager.ts'
-import { PolicyEngine } from '../../src/authz/policy.ts'
-import type { PolicyContext, PolicyRule } from '../../src/authz/policy.ts'
+import { PolicyEngine } from '../../src/authz/policy/index.ts'
+import type { PolicyContext, PolicyRule } from '../../src/authz/policy/index.ts'
 import { MemoryStore } from '../../src/stores/memory.ts'
 import type { TokenPayload } from '../../src/token/payload.ts'
 

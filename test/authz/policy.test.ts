@@ -9,7 +9,7 @@ import {
   readPolicyAttribute,
   tokenPolicyAttributes,
   validatePolicyRule,
-} from '../../src/authz/policy.ts'
+} from '../../src/authz/policy/index.ts'
 import type {
   EvaluatedPolicyContext,
   PolicyCondition,
@@ -17,7 +17,7 @@ import type {
   PolicyOperator,
   PolicyRule,
   PolicySource,
-} from '../../src/authz/policy.ts'
+} from '../../src/authz/policy/index.ts'
 import type { TokenPayload } from '../../src/token/payload.ts'
 
 const NOW = 1_700_000_000 // 2023-11-14T22:13:20Z, a Tuesday

@@ -21,8 +21,8 @@ import {
   defaultPolicySubject,
   readPolicyAttribute,
   tokenPolicyAttributes,
-} from '../../src/authz/policy.ts'
-import type { PolicyCondition, PolicyRule } from '../../src/authz/policy.ts'
+} from '../../src/authz/policy/index.ts'
+import type { PolicyCondition, PolicyRule } from '../../src/authz/policy/index.ts'
 import { forgeToken } from '../helpers/forge.ts'
 
 const NOW = 1_800_000_000

@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test'
 import { AuthX } from '../../src/adapters/fastify.ts'
 import type { FastifyGuard } from '../../src/adapters/fastify.ts'
 import { AuthManager } from '../../src/authz/manager.ts'
-import type { PolicyRule } from '../../src/authz/policy.ts'
+import type { PolicyRule } from '../../src/authz/policy/index.ts'
 import { forgeToken } from '../helpers/forge.ts'
 import {
   NOW,
