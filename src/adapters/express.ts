@@ -22,9 +22,7 @@
  *
  * @packageDocumentation
  */
-import { parse as parseQueryString } from 'node:querystring'
-import type { RequestLike, RequestView, TokenLocation } from '../types.ts'
-import { IncomingMessage, STATUS_CODES } from 'node:http'
+import { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type {
   Application,
@@ -34,57 +32,33 @@ import type {
   Response as ExpressResponse,
   Router,
 } from 'express'
-import { MAX_BODY_BYTES } from '../internal/body.ts'
-import { BoundAuthX } from './shared/bound.ts'
-import type {
-  GetTokenOptions,
-  GuardBodyOptions,
-  GuardOptions,
-  GuardResult,
-  PendingRefresh,
-} from '../authx.ts'
+import type { GetTokenOptions, GuardOptions } from '../authx.ts'
 import type { AuthXOptions } from '../config/index.ts'
-import { normalizeRatePath } from '../features/rate-limit.ts'
 import { isAuthXError } from '../errors.ts'
-import type { AuthXError } from '../errors.ts'
-import type { SetCookie } from '../response/cookies.ts'
-import { isCsrfMethod } from '../request/csrf.ts'
-import {
-  isFormContentType,
-  isJSONContentType,
-  parseCookieHeader,
-  requestTargetPath,
-} from '../request/view.ts'
+import { normalizeRatePath } from '../features/rate-limit.ts'
 import type { RequestToken } from '../request/extract.ts'
-import { TokenPayloadImpl } from '../token/payload.ts'
+import { isFormContentType, isJSONContentType, parseCookieHeader } from '../request/view.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
+import type { RequestLike, RequestView, TokenLocation } from '../types.ts'
+import { readUnparsedBody } from './node/body.ts'
+import { holdHeadUntilDecided } from './node/head.ts'
+import type { ReadNodeBody } from './node/body.ts'
+import { authenticateUpgrade, rejectUpgrade, webSocketUpgrade } from './node/upgrade.ts'
+import type { UpgradeListener, WebSocketServerLike } from './node/upgrade.ts'
+import { nodeHeader } from './node/view.ts'
+import { BoundAuthX } from './shared/bound.ts'
+import { bodyNeed } from './shared/guard.ts'
+import { PASS } from './shared/kit.ts'
+import type { AdapterKit, BodyNeed } from './shared/kit.ts'
 
 export * from '../index.ts'
+export type { UpgradeListener, WebSocketServerLike } from './node/upgrade.ts'
 
 /**
  * An Express guard: plain middleware. It returns nothing (Express 4 ignores promises, Express 5
  * would route a rejected one as an error); every failure is handled inside.
  */
 export type ExpressGuard = (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => void
-
-/**
- * The part of a `ws` `WebSocketServer` (created with `noServer: true`) that
- * {@link AuthX.webSocketUpgrade} uses; typed structurally so the adapter does not depend on `ws`.
- */
-export interface WebSocketServerLike<Client = unknown> {
-  /** Completes the handshake on the raw socket. */
-  handleUpgrade(
-    request: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    callback: (client: Client, request: IncomingMessage) => void,
-  ): void
-  /** `wss.emit('connection', ws, req)`, which `ws` leaves to the caller in `noServer` mode. */
-  emit(event: 'connection', client: Client, request: IncomingMessage): boolean
-}
-
-/** A Node server `'upgrade'` listener. */
-export type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
 
 const PAYLOAD = Symbol('authx.payload')
 const SUBJECT = Symbol('authx.subject')
@@ -143,8 +117,7 @@ class ExpressRequestView implements RequestView {
   }
 
   header(name: string): string | undefined {
-    const value = this.#req.headers[name]
-    return Array.isArray(value) ? value.join(', ') : value
+    return nodeHeader(this.#req.headers, name)
   }
 
   cookie(name: string): string | undefined {
@@ -182,132 +155,87 @@ class ExpressRequestView implements RequestView {
 }
 
 /**
- * The core's view of a raw Node request, such as the one of a server `'upgrade'` event, which
- * Express never sees: no `req.path`, `req.query` or body there, so they come from `req.url`.
+ * Reads a JSON body (or a urlencoded form carrying the CSRF field) that no parser read, when the
+ * guard needs it, and leaves it on `req.body` for the handler; undefined when there is nothing to
+ * read, so the guard stays synchronous.
  */
-class NodeRequestView implements RequestView {
-  readonly method: string
-  readonly path: string
-  readonly #req: IncomingMessage
-  readonly #search: string
-  #query: URLSearchParams | undefined
-  #cookies: Record<string, string | undefined> | undefined
-
-  constructor(req: IncomingMessage) {
-    this.#req = req
-    this.method = (req.method ?? 'GET').toUpperCase()
-    const url = req.url ?? '/'
-    // The raw request target: a fragment or an absolute form is not part of the path.
-    this.path = requestTargetPath(url)
-    const q = url.indexOf('?')
-    const hash = url.indexOf('#')
-    this.#search =
-      q === -1 || (hash !== -1 && hash < q) ? '' : url.slice(q + 1, hash === -1 ? undefined : hash)
-  }
-
-  get ip(): string | undefined {
-    return this.#req.socket.remoteAddress
-  }
-
-  header(name: string): string | undefined {
-    const value = this.#req.headers[name]
-    return Array.isArray(value) ? value.join(', ') : value
-  }
-
-  cookie(name: string): string | undefined {
-    this.#cookies ??= parseCookieHeader(this.header('cookie'))
-    return this.#cookies[name]
-  }
-
-  query(name: string): string | string[] | undefined {
-    this.#query ??= new URLSearchParams(this.#search)
-    const values = this.#query.getAll(name)
-    // A repeated parameter stays an array, which the core refuses as ambiguous.
-    if (values.length === 0) return undefined
-    return values.length === 1 ? values[0] : values
-  }
-
-  json(): unknown {
-    // An upgrade request has no body to read.
-    return undefined
-  }
-
-  form(): unknown {
-    return undefined
-  }
+function readBody(req: ExpressRequest, need: BodyNeed): Promise<void> | undefined {
+  if (req.body !== undefined || (req as AuthXRequest)._body === true) return undefined
+  return readUnparsedBody(req, need, requestLineMethod)?.then(keepBody.bind(undefined, req))
 }
 
-/** Header values go out verbatim on the raw socket: never let one split the response. */
-function headerValue(value: string): string {
-  return value.replace(/[\r\n]+/g, ' ')
+function keepBody(req: ExpressRequest, read: ReadNodeBody | undefined): void {
+  if (read === undefined) return
+  // Marks the body as consumed for body-parser (Express 4), which then leaves req.body alone.
+  ;(req as AuthXRequest)._body = true
+  if (read.value !== undefined) req.body = read.value
 }
 
-/** An Error shaped like body-parser's, so Express's final handler answers 413. */
-function tooLarge(): Error {
-  return Object.assign(new Error('request entity too large'), {
-    status: 413,
-    statusCode: 413,
-    expose: true,
-    type: 'entity.too.large',
-  })
+/** Puts a payload on an Express request, or on the raw request of an upgrade. */
+function attachPayload(req: IncomingMessage, payload: TokenPayload): void {
+  ;(req as AuthXRequest)[PAYLOAD] = payload
 }
 
-/** Whether a `Content-Type` names a urlencoded form (multipart needs the app's own parser). */
-function isURLEncoded(contentType: string | undefined): boolean {
-  return (contentType ?? '').trim().toLowerCase().startsWith('application/x-www-form-urlencoded')
+/** Express's types, for the kit. */
+interface ExpressFramework {
+  Request: ExpressRequest
+  Reply: ExpressResponse
+  Guard: ExpressGuard
+  App: Application | Router
+  Answer: void
+  Body: void
 }
 
-/** Whether the request announces a body (type-is's `hasBody`). */
-function hasBody(req: ExpressRequest): boolean {
-  return (
-    req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined
-  )
-}
-
-/**
- * Reads the raw body, at most `limit` bytes; larger bodies reject with a 413 error and the rest
- * of the stream is left paused (Express's final handler drains it).
- */
-function readBody(req: ExpressRequest, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length'])
-  if (declared > limit) return Promise.reject(tooLarge())
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const cleanup = (): void => {
-      req.off('data', onData)
-      req.off('end', onEnd)
-      req.off('error', onError)
-      req.off('close', onClose)
+/** Express's primitives. */
+const kit: AdapterKit<ExpressFramework> = {
+  requestName: 'req',
+  view: (req) => new ExpressRequestView(req),
+  readBody,
+  attach: attachPayload,
+  attachSubject(req, subject) {
+    ;(req as AuthXRequest)[SUBJECT] = subject
+  },
+  payloadOf: (req) => (req as AuthXRequest)[PAYLOAD],
+  subjectOf: (req) => (req as AuthXRequest)[SUBJECT],
+  send(res, { status, headers, body }) {
+    res.status(status).set(headers).json(body)
+  },
+  appendCookie(res, header) {
+    // res.append keeps the Set-Cookie headers already on the response.
+    res.append('Set-Cookie', header)
+  },
+  beforeHeaders(app, prepare) {
+    // Express has no hook before the head is sent: the response's head is held instead.
+    const refresh = (req: ExpressRequest, res: ExpressResponse, next: NextFunction): void => {
+      prepare(req).then((decide) => {
+        if (decide !== null) holdHeadUntilDecided(res, decide, kit.appendCookie)
+        next()
+      }, next)
     }
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length
-      if (size <= limit) {
-        chunks.push(chunk)
-        return
-      }
-      cleanup()
-      req.pause()
-      reject(tooLarge())
+    Object.defineProperty(refresh, 'name', { value: 'authxImplicitRefresh' })
+    app.use(refresh)
+  },
+  // Any error that is not an AuthX error goes to `next(err)`; `next()` is called outside that
+  // handling, so an error further down the chain is never taken for an authentication failure.
+  // On the synchronous path nothing is awaited: `next()` runs in the same tick.
+  toGuard: (step) => (req, res, next) => {
+    let verdict
+    try {
+      verdict = step(req, res)
+    } catch (error) {
+      next(error)
+      return
     }
-    const onEnd = (): void => {
-      cleanup()
-      resolve(Buffer.concat(chunks))
+    if (verdict === PASS) next()
+    else if (verdict instanceof Promise) {
+      verdict
+        .then((settled) => {
+          if (settled === PASS) next()
+        })
+        // Also reached if rendering the error itself failed: never an unhandled rejection.
+        .catch(next)
     }
-    const onError = (error: Error): void => {
-      cleanup()
-      reject(error)
-    }
-    // A client that disconnects mid-body: no body, and nobody left to answer.
-    const onClose = (): void => {
-      cleanup()
-      resolve(undefined)
-    }
-    req.on('data', onData)
-    req.once('end', onEnd)
-    req.once('error', onError)
-    req.once('close', onClose)
-  })
+  },
 }
 
 /**
@@ -321,19 +249,7 @@ function readBody(req: ExpressRequest, limit: number): Promise<Buffer | undefine
  * app.get('/admin', auth.scopesRequired(['admin:*']), (req, res) => { res.send('ok') })
  * ```
  */
-export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
-  protected writeCookies(reply: ExpressResponse, cookies: readonly SetCookie[]): void {
-    sendCookies(reply, cookies)
-  }
-
-  /** Requires a valid access token. */
-  readonly accessTokenRequired: ExpressGuard
-  /** Requires a valid refresh token. */
-  readonly refreshTokenRequired: ExpressGuard
-  /** Requires a fresh access token. */
-  readonly freshTokenRequired: ExpressGuard
-  /** Requires an access token and loads its subject with the getter (401 if none). */
-  readonly currentSubject: ExpressGuard
+export class AuthX extends BoundAuthX<ExpressFramework> {
   /**
    * Error-handling middleware that renders AuthX errors thrown in handlers as the JSON contract
    * and passes every other error on with `next(err)`. Register it after the routes:
@@ -346,49 +262,17 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
    * @throws BadConfigurationError naming the option and the fix
    */
   constructor(options: AuthXOptions) {
-    super(options)
-    this.accessTokenRequired = this.tokenRequired({ type: 'access' })
-    this.refreshTokenRequired = this.tokenRequired({ type: 'refresh' })
-    this.freshTokenRequired = this.tokenRequired({ type: 'access', verifyFresh: true })
-    this.currentSubject = this.readyGuard({ type: 'access' }, true)
+    super(options, kit)
     const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, next) => {
       // Once headers are out, only Express's own handler can still close the connection.
       if (!isAuthXError(error) || res.headersSent) {
         next(error)
         return
       }
-      this.#send(res, error)
+      kit.send(res, this.renderError(error))
     }
     Object.defineProperty(errorHandler, 'name', { value: 'authxErrorHandler' })
     this.errorHandler = errorHandler
-  }
-
-  /**
-   * A guard with explicit options.
-   *
-   * @param options - type, verifyType, verifyFresh, verifyCsrf, locations
-   *
-   * @example A refresh token from a cookie only
-   * ```ts
-   * app.post('/refresh', auth.tokenRequired({ type: 'refresh', locations: ['cookies'] }), handler)
-   * ```
-   */
-  tokenRequired(options: GuardOptions = {}): ExpressGuard {
-    return this.readyGuard({ ...options }, false)
-  }
-
-  /**
-   * A guard that requires an access token granting the scopes.
-   *
-   * @param scopes - required scopes (AuthX wildcards: `admin:*`)
-   * @param options - `all: false` for any-of; other guard options
-   * @throws TypeError when `scopes` is not an array of strings
-   */
-  scopesRequired(
-    scopes: readonly string[],
-    options: GuardOptions & { all?: boolean } = {},
-  ): ExpressGuard {
-    return this.readyGuard(this.scopeGuardOptions(scopes, options), false)
   }
 
   /**
@@ -402,12 +286,10 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
    * @throws AuthXError subclasses (401, or 503 when a store is down): answer with
    *   {@link AuthX.rejectUpgrade}
    */
-  async authenticateUpgrade<Extra extends CustomClaims = CustomClaims>(
+  authenticateUpgrade<Extra extends CustomClaims = CustomClaims>(
     req: IncomingMessage,
   ): Promise<TokenPayload<Extra>> {
-    const payload = await this.authenticateWebSocket<Extra>(new NodeRequestView(req))
-    ;(req as AuthXRequest)[PAYLOAD] = payload
-    return payload
+    return authenticateUpgrade<Extra>(this, req, attachPayload)
   }
 
   /**
@@ -420,30 +302,7 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
    * @param error - what {@link AuthX.authenticateUpgrade} threw
    */
   rejectUpgrade(socket: Duplex, error: unknown): void {
-    // A reset client must not crash the process with an unhandled 'error' event.
-    socket.on('error', () => socket.destroy())
-    if (socket.destroyed) return
-    if (!socket.writable) {
-      socket.destroy()
-      return
-    }
-    const { status, headers, body } = isAuthXError(error)
-      ? this.renderError(error)
-      : {
-          status: 500,
-          headers: {
-            'content-type': 'application/json; charset=utf-8',
-            'cache-control': 'no-store',
-          },
-          body: { [this.config.errorMessageKey]: 'Internal Server Error' },
-        }
-    const text = JSON.stringify(body)
-    const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`]
-    for (const [name, value] of Object.entries(headers)) head.push(`${name}: ${headerValue(value)}`)
-    head.push(`content-length: ${Buffer.byteLength(text)}`, 'connection: close')
-    // Destroyed once the response is flushed, as `ws` does when it aborts a handshake.
-    socket.once('finish', () => socket.destroy())
-    socket.end(`${head.join('\r\n')}\r\n\r\n${text}`)
+    rejectUpgrade(this, socket, error)
   }
 
   /**
@@ -465,112 +324,11 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
    * ```
    */
   webSocketUpgrade<Client>(wss: WebSocketServerLike<Client>): UpgradeListener {
-    return (req, socket, head) => {
-      // A reset while the token is checked must not crash the process; `ws` adds its own
-      // listener once it takes the socket over.
-      const onError = (): void => {
-        socket.destroy()
-      }
-      socket.on('error', onError)
-      this.authenticateUpgrade(req)
-        .then(() => {
-          socket.off('error', onError)
-          wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req))
-        })
-        .catch((error: unknown) => {
-          this.rejectUpgrade(socket, error)
-        })
-    }
-  }
-
-  /**
-   * Express's guard: a middleware that reads the body first when its locations need it. Any
-   * error that is not an AuthX error goes to `next(err)`. On the `tryNow` path nothing is awaited,
-   * so `next()` runs in the same tick.
-   */
-  protected buildGuard(
-    run: (view: RequestView) => Promise<GuardResult | undefined>,
-    options: GuardBodyOptions,
-    tryNow: ((view: RequestView) => TokenPayload | undefined) | undefined,
-  ): ExpressGuard {
-    const locations = options.locations
-    const { config } = this
-    const where = locations ?? config.tokenLocation
-    // Decided once: most guards never look at the body, and then pay no extra await per request.
-    const mayReadBody =
-      where.includes('json') ||
-      (config.csrfCheckForm && config.cookieCsrfProtect && where.includes('cookies'))
-    const authenticate = async (
-      req: ExpressRequest,
-      res: ExpressResponse,
-      next: NextFunction,
-    ): Promise<void> => {
-      let result: GuardResult | undefined
-      try {
-        if (mayReadBody) await this.#readBodyIfNeeded(req, locations)
-        const view = new ExpressRequestView(req)
-        result = tryNow?.(view) ?? (await run(view))
-      } catch (error) {
-        if (isAuthXError(error)) this.#send(res, error)
-        else next(error)
-        return
-      }
-      const target = req as AuthXRequest
-      // instanceof, not `'payload' in result`: custom claims also appear on a payload.
-      if (result instanceof TokenPayloadImpl) target[PAYLOAD] = result
-      else if (result !== undefined) {
-        target[PAYLOAD] = result.payload
-        target[SUBJECT] = result.subject
-      }
-      // Outside the try: an error thrown further down the chain is not an authentication failure.
-      next()
-    }
-    const guard: ExpressGuard = (req, res, next) => {
-      authenticate(req, res, next).catch((error: unknown) => {
-        // Only reachable if rendering the error itself failed; still never an unhandled rejection.
-        next(error)
-      })
-    }
-    Object.defineProperty(guard, 'name', { value: 'authxGuard' })
-    return guard
-  }
-
-  /**
-   * Reads a JSON body (or a urlencoded form carrying the CSRF field) that no parser read, when
-   * the locations need it, and leaves it on `req.body` for the handler.
-   */
-  async #readBodyIfNeeded(
-    req: ExpressRequest,
-    locations: readonly TokenLocation[] | undefined,
-  ): Promise<void> {
-    if (req.body !== undefined || (req as AuthXRequest)._body === true) return
-    if (req.readableEnded || !hasBody(req)) return
-    const { config } = this
-    const where = locations ?? config.tokenLocation
-    const contentType = req.headers['content-type']
-    const isJSON = where.includes('json') && isJSONContentType(contentType)
-    // The CSRF value comes from a form field only for cookie tokens on CSRF methods.
-    const isForm =
-      config.csrfCheckForm &&
-      config.cookieCsrfProtect &&
-      where.includes('cookies') &&
-      isCsrfMethod(config.csrfMethods, requestLineMethod(req)) &&
-      isURLEncoded(contentType)
-    if (!isJSON && !isForm) return
-    const raw = await readBody(req, MAX_BODY_BYTES)
-    if (raw === undefined) return
-    // Marks the body as consumed for body-parser (Express 4), which then leaves req.body alone.
-    ;(req as AuthXRequest)._body = true
-    const text = raw.toString('utf8')
-    if (isForm) {
-      req.body = parseQueryString(text)
-      return
-    }
-    try {
-      req.body = JSON.parse(text) as unknown
-    } catch {
-      // An unparsable body holds no token; the guard then reports the token as missing.
-    }
+    return webSocketUpgrade(
+      wss,
+      (req) => this.authenticateUpgrade(req),
+      (socket, error) => this.rejectUpgrade(socket, error),
+    )
   }
 
   /**
@@ -643,13 +401,9 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
     locations: readonly TokenLocation[] | undefined,
   ): Promise<RequestLike> {
     if (!(request instanceof IncomingMessage)) return request
-    await this.#readBodyIfNeeded(request, locations)
+    const need = bodyNeed(this.config, locations)
+    if (need !== undefined) await readBody(request, need)
     return new ExpressRequestView(request)
-  }
-
-  #send(res: ExpressResponse, error: AuthXError): void {
-    const { status, headers, body } = this.renderError(error)
-    res.status(status).set(headers).json(body)
   }
 
   /**
@@ -658,22 +412,10 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
    * @param req - the Express request, or an upgrade request passed to `authenticateUpgrade`
    * @throws TypeError when the route has no AuthX guard
    */
-  payload<Extra extends CustomClaims = CustomClaims>(
+  override payload<Extra extends CustomClaims = CustomClaims>(
     req: ExpressRequest | IncomingMessage,
   ): TokenPayload<Extra> {
-    const payload = (req as AuthXRequest)[PAYLOAD]
-    if (payload === undefined)
-      throw new TypeError('auth.payload(req) needs a route guarded by AuthX')
-    return payload as TokenPayload<Extra>
-  }
-
-  /**
-   * The subject loaded by the `currentSubject` guard.
-   *
-   * @param req - the Express request
-   */
-  subject<Subject = unknown>(req: ExpressRequest): Subject {
-    return (req as AuthXRequest)[SUBJECT] as Subject
+    return super.payload<Extra>(req as ExpressRequest)
   }
 
   /**
@@ -683,8 +425,8 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
    *
    * @param req - the Express request
    */
-  view(req: ExpressRequest): RequestView {
-    return new ExpressRequestView(req)
+  override view(req: ExpressRequest): RequestView {
+    return kit.view(req)
   }
 
   /**
@@ -706,178 +448,6 @@ export class AuthX extends BoundAuthX<ExpressResponse, ExpressGuard> {
     }
     app.use(this.errorHandler)
   }
-
-  /**
-   * Turns on implicit refresh for cookie sessions: a request whose access cookie is valid but
-   * close to expiry gets a new access cookie on a successful response (status below 400). Never
-   * on an error, nor on a response that sets or deletes an auth cookie itself (a login, a logout),
-   * nor when the handler revoked the token (or its session) meanwhile: the response's head is
-   * held until that is decided, which takes a revocation lookup at most. Register it before the
-   * routes it should cover.
-   *
-   * @param app - the Express application or router
-   *
-   * @example
-   * ```ts
-   * const auth = new AuthX({ secretKey, tokenLocation: ['cookies'], implicitRefreshDeltatime: 300 })
-   * auth.implicitRefresh(app)
-   * app.get('/page', auth.accessTokenRequired, page)
-   * ```
-   */
-  implicitRefresh(app: Application | Router): void {
-    const refresh = (req: ExpressRequest, res: ExpressResponse, next: NextFunction): void => {
-      this.prepareImplicitRefresh(new ExpressRequestView(req)).then((pending) => {
-        if (pending !== null) holdHeadUntilConfirmed(res, pending)
-        next()
-      }, next)
-    }
-    Object.defineProperty(refresh, 'name', { value: 'authxImplicitRefresh' })
-    app.use(refresh)
-  }
-}
-
-/** The `ServerResponse` methods through which the head of a response can leave. */
-const HEAD_WRITERS = ['writeHead', 'write', 'end', 'flushHeaders'] as const
-
-type HeadWriter = (typeof HEAD_WRITERS)[number]
-
-/**
- * The Set-Cookie values a response will carry if it calls `args` now: those already set, and
- * those `writeHead(status, [message], headers)` passes (an object, or a flat name-value array).
- */
-function setCookiesAt(res: ExpressResponse, name: HeadWriter, args: readonly unknown[]): string[] {
-  const values: string[] = []
-  const add = (value: unknown): void => {
-    if (Array.isArray(value)) for (const item of value as unknown[]) add(item)
-    else if (typeof value === 'string' || typeof value === 'number') values.push(String(value))
-  }
-  add(res.getHeader('set-cookie'))
-  if (name !== 'writeHead') return values
-  const headers = typeof args[1] === 'string' ? args[2] : args[1]
-  if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2)
-      if (String(headers[i]).toLowerCase() === 'set-cookie') add(headers[i + 1])
-  } else if (typeof headers === 'object' && headers !== null) {
-    for (const [key, value] of Object.entries(headers))
-      if (key.toLowerCase() === 'set-cookie') add(value)
-  }
-  return values
-}
-
-/** The `ServerResponse` methods that change headers, which Node refuses once the head is sent. */
-const HEADER_SETTERS = ['setHeader', 'appendHeader', 'removeHeader'] as const
-
-/** Node's error for a header change after the head was sent (`ERR_HTTP_HEADERS_SENT`). */
-function headersSentError(action: string): Error {
-  return Object.assign(new Error(`Cannot ${action} headers after they are sent to the client`), {
-    code: 'ERR_HTTP_HEADERS_SENT',
-  })
-}
-
-/**
- * Holds the head of a response until a pending implicit refresh is confirmed. Node sends the head
- * from `writeHead`, or from the first `write`, `end` or `flushHeaders` (which call `writeHead`
- * for an implicit head): the first of these calls takes the status and Set-Cookie values as they
- * stand, starts `confirm`, and is queued with every call after it. Once `confirm` settles, the
- * confirmed cookies are appended (none if it failed) and the calls replayed in order; from then
- * on the methods pass straight through. No byte of the response leaves before the decision, so
- * a logout's deletions are never followed by a new token cookie.
- *
- * While held the response behaves as one whose head is sent, so code after the first call sees
- * what it would see without the hold: `headersSent` is true, a header change or a second
- * `writeHead` throws `ERR_HTTP_HEADERS_SENT` (an error handler taking over after a write closes
- * the connection, as Express's does when headers are out), and a status set late is ignored.
- * `write` answers `false` (as a full buffer does) and `'drain'` follows the replay, so a piped
- * stream waits instead of piling up; `end` answers the response. A queued call that throws on
- * replay (an invalid status) can no longer reach its caller: the response is destroyed with
- * that error instead.
- */
-function holdHeadUntilConfirmed(res: ExpressResponse, pending: PendingRefresh): void {
-  const target = res as unknown as Record<
-    HeadWriter | (typeof HEADER_SETTERS)[number],
-    (...args: unknown[]) => unknown
-  >
-  const originals = new Map(HEAD_WRITERS.map((name) => [name, target[name]] as const))
-  let state: 'open' | 'held' | 'released' = 'open'
-  const queue: { name: HeadWriter; args: unknown[] }[] = []
-  let owesDrain = false
-  let status = 0
-  /** Own properties the hold shadows, to put back as they were (most are on the prototype). */
-  const shadowed = new Map<PropertyKey, PropertyDescriptor | undefined>()
-  const shadow = (key: PropertyKey, descriptor: PropertyDescriptor): void => {
-    shadowed.set(key, Object.getOwnPropertyDescriptor(res, key))
-    Object.defineProperty(res, key, { configurable: true, ...descriptor })
-  }
-  const call = (name: HeadWriter, args: unknown[]): unknown => originals.get(name)!.apply(res, args)
-  const release = (cookies: readonly SetCookie[]): void => {
-    state = 'released'
-    // The real `headersSent` and header setters again, before anything is replayed.
-    for (const [key, descriptor] of shadowed) {
-      if (descriptor === undefined) Reflect.deleteProperty(res, key)
-      else Object.defineProperty(res, key, descriptor)
-    }
-    res.statusCode = status
-    let wrote: unknown = true
-    try {
-      if (!res.headersSent) sendCookies(res, cookies)
-      for (const { name, args } of queue) {
-        const result = call(name, args)
-        if (name === 'write') wrote = result
-      }
-    } catch (error) {
-      res.destroy(error instanceof Error ? error : new Error(String(error)))
-      return
-    }
-    if (owesDrain && wrote !== false && !res.writableEnded) res.emit('drain')
-  }
-  const hold = (name: HeadWriter, args: unknown[]): void => {
-    state = 'held'
-    // writeHead's own status wins over `statusCode` (which it would set).
-    status = name === 'writeHead' && typeof args[0] === 'number' ? args[0] : res.statusCode
-    const setCookies = setCookiesAt(res, name, args)
-    shadow('headersSent', { get: () => true })
-    for (const setter of HEADER_SETTERS) {
-      if (typeof target[setter] !== 'function') continue
-      const verb = setter === 'setHeader' ? 'set' : setter === 'appendHeader' ? 'append' : 'remove'
-      shadow(setter, {
-        writable: true,
-        value: () => {
-          throw headersSentError(verb)
-        },
-      })
-    }
-    pending.confirm(status, setCookies).then(release, () => {
-      // A failure to decide (a blocklist callback that throws) drops the cookie, not the response
-      // the handler already made: the same callback fails the next request's guard.
-      release([])
-    })
-  }
-  for (const name of HEAD_WRITERS) {
-    target[name] = (...args: unknown[]): unknown => {
-      if (state === 'released') return call(name, args)
-      if (state === 'open') {
-        if (res.headersSent) {
-          state = 'released'
-          return call(name, args)
-        }
-        hold(name, args)
-      } else if (name === 'writeHead') {
-        // A second head, as Node refuses it once the first is out.
-        throw headersSentError('write')
-      }
-      queue.push({ name, args })
-      if (name === 'write') {
-        owesDrain = true
-        return false
-      }
-      return name === 'flushHeaders' ? undefined : res
-    }
-  }
-}
-
-function sendCookies(res: ExpressResponse, cookies: readonly SetCookie[]): void {
-  // res.append keeps the Set-Cookie headers already on the response.
-  for (const cookie of cookies) res.append('Set-Cookie', cookie.header)
 }
 
 /** The layer stack of an app (Express 5 `app.router`, Express 4 `app._router`) or a router. */
@@ -899,5 +469,3 @@ function routerStack(app: Application | Router): readonly unknown[] | undefined 
     return undefined
   }
 }
-
-export type { GuardBodyOptions, GuardResult } from '../authx.ts'

@@ -22,16 +22,15 @@ import type {
   FastifySchema,
   HookHandlerDoneFunction,
 } from 'fastify'
+import type { AuthXOptions } from '../config/index.ts'
+import { isAuthXError } from '../errors.ts'
+import type { SecurityRequirement } from '../features/openapi.ts'
+import { isFormContentType, parseCookieHeader, requestTargetPath } from '../request/view.ts'
+import type { TokenPayload } from '../token/payload.ts'
 import type { RequestView } from '../types.ts'
 import { BoundAuthX } from './shared/bound.ts'
-import type { GuardBodyOptions, GuardOptions, GuardResult, PendingRefresh } from '../authx.ts'
-import type { AuthXOptions } from '../config/index.ts'
-import type { SecurityRequirement } from '../features/openapi.ts'
-import { isAuthXError } from '../errors.ts'
-import type { SetCookie } from '../response/cookies.ts'
-import { isFormContentType, parseCookieHeader, requestTargetPath } from '../request/view.ts'
-import { TokenPayloadImpl } from '../token/payload.ts'
-import type { CustomClaims, TokenPayload } from '../token/payload.ts'
+import { PASS } from './shared/kit.ts'
+import type { AdapterKit, HeadDecision } from './shared/kit.ts'
 
 export * from '../index.ts'
 
@@ -52,7 +51,7 @@ const SUBJECT = Symbol('authx.subject')
 
 interface AuthXRequest {
   [PAYLOAD]?: TokenPayload
-  [REFRESHED]?: PendingRefresh | null
+  [REFRESHED]?: HeadDecision | null
   /** The refresh cookies an earlier run of the `onSend` hook added (Fastify reruns it on error). */
   [APPLIED]?: readonly string[]
   [SUBJECT]?: unknown
@@ -164,23 +163,6 @@ class FastifyRequestView implements RequestView {
   }
 }
 
-/** Puts a guard's result on the request, for `auth.payload(request)` and `auth.subject(request)`. */
-function attach(request: FastifyRequest, result: GuardResult | undefined): void {
-  if (result === undefined) return
-  const target = request as AuthXRequest
-  // instanceof, not `'payload' in result`: custom claims also appear on a payload.
-  if (result instanceof TokenPayloadImpl) target[PAYLOAD] = result
-  else {
-    target[PAYLOAD] = result.payload
-    target[SUBJECT] = result.subject
-  }
-}
-
-function sendCookies(reply: FastifyReply, cookies: readonly SetCookie[]): void {
-  // Fastify appends repeated set-cookie headers instead of replacing them.
-  for (const cookie of cookies) void reply.header('set-cookie', cookie.header)
-}
-
 /** A route option that holds one hook or several, as a fresh list. */
 function hookList<Hook>(hooks: Hook | readonly Hook[] | undefined): Hook[] {
   if (hooks === undefined) return []
@@ -195,7 +177,7 @@ function setCookiesOf(reply: FastifyReply): string[] {
 }
 
 /**
- * The second half of implicit refresh, as an `onSend` hook: asks the pending refresh whether its
+ * The second half of implicit refresh, as an `onSend` hook: asks the pending decision whether its
  * cookies may go out with this reply (its status, the Set-Cookie values the reply already carries)
  * and appends them if so. Fastify runs `onSend` again when it replaces the reply with an error, so
  * cookies an earlier run added are taken out first and the decision is made again.
@@ -206,8 +188,8 @@ async function confirmRefresh(
   payload: unknown,
 ): Promise<unknown> {
   const target = request as AuthXRequest
-  const pending = target[REFRESHED]
-  if (pending == null) return payload
+  const decide = target[REFRESHED]
+  if (decide == null) return payload
   const applied = target[APPLIED]
   let current = setCookiesOf(reply)
   if (applied !== undefined && applied.length > 0) {
@@ -215,12 +197,59 @@ async function confirmRefresh(
     void reply.removeHeader('set-cookie')
     for (const header of current) void reply.header('set-cookie', header)
   }
-  // A failure to decide (a blocklist callback that throws) drops the cookie, not the reply the
-  // handler already made: the same callback fails the next request's guard, where it belongs.
-  const cookies = await pending.confirm(reply.statusCode, current).catch(() => [])
+  const cookies = await decide(reply.statusCode, current)
   target[APPLIED] = cookies.map((cookie) => cookie.header)
-  sendCookies(reply, cookies)
+  for (const cookie of cookies) kit.appendCookie(reply, cookie.header)
   return payload
+}
+
+/** Fastify's types, for the kit. */
+interface FastifyFramework {
+  Request: FastifyRequest
+  Reply: FastifyReply
+  Guard: FastifyGuard
+  App: FastifyInstance
+  Answer: FastifyReply
+  Body: undefined
+}
+
+/** Fastify's primitives. It parses bodies itself: no body reader. */
+const kit: AdapterKit<FastifyFramework> = {
+  requestName: 'request',
+  view: (request) => new FastifyRequestView(request),
+  attach(request, payload) {
+    ;(request as AuthXRequest)[PAYLOAD] = payload
+  },
+  attachSubject(request, subject) {
+    ;(request as AuthXRequest)[SUBJECT] = subject
+  },
+  payloadOf: (request) => (request as AuthXRequest)[PAYLOAD],
+  subjectOf: (request) => (request as AuthXRequest)[SUBJECT],
+  send: (reply, { status, headers, body }) => reply.code(status).headers(headers).send(body),
+  appendCookie(reply, header) {
+    // Fastify appends repeated set-cookie headers instead of replacing them.
+    void reply.header('set-cookie', header)
+  },
+  beforeHeaders(app, prepare) {
+    const before = async (request: FastifyRequest): Promise<void> => {
+      ;(request as AuthXRequest)[REFRESHED] = await prepare(request)
+    }
+    // Route hooks run after every application-level hook of their kind, so the reply `onSend`
+    // judges already holds the cookies of `@fastify/cookie` wherever that plugin was registered.
+    app.addHook('onRoute', (route) => {
+      route.onRequest = [...hookList(route.onRequest), before]
+      route.onSend = [...hookList(route.onSend), confirmRefresh]
+    })
+  },
+  // A hook either calls `done` (the callback style, no promise and no extra tick) or returns a
+  // promise and leaves `done` alone; a refusal sent synchronously does neither, so the handler
+  // never runs.
+  toGuard: (step) => (request, reply, done) => {
+    const verdict = step(request, reply)
+    if (verdict === PASS) done()
+    else if (verdict instanceof Promise) return verdict as Promise<unknown> as Promise<void>
+    return undefined
+  },
 }
 
 /**
@@ -232,19 +261,7 @@ async function confirmRefresh(
  * app.get('/admin', { preHandler: auth.scopesRequired(['admin:*']) }, async () => 'ok')
  * ```
  */
-export class AuthX extends BoundAuthX<FastifyReply, FastifyGuard> {
-  protected writeCookies(reply: FastifyReply, cookies: readonly SetCookie[]): void {
-    sendCookies(reply, cookies)
-  }
-
-  /** Requires a valid access token. */
-  readonly accessTokenRequired: FastifyGuard
-  /** Requires a valid refresh token. */
-  readonly refreshTokenRequired: FastifyGuard
-  /** Requires a fresh access token. */
-  readonly freshTokenRequired: FastifyGuard
-  /** Requires an access token and loads its subject with the getter (401 if none). */
-  readonly currentSubject: FastifyGuard
+export class AuthX extends BoundAuthX<FastifyFramework> {
   /**
    * Guards a `@fastify/websocket` route: the token comes from the query parameter, then the
    * header; a failure answers 401 before the upgrade.
@@ -256,111 +273,8 @@ export class AuthX extends BoundAuthX<FastifyReply, FastifyGuard> {
    * @throws BadConfigurationError naming the option and the fix
    */
   constructor(options: AuthXOptions) {
-    super(options)
-    this.accessTokenRequired = this.tokenRequired({ type: 'access' })
-    this.refreshTokenRequired = this.tokenRequired({ type: 'refresh' })
-    this.freshTokenRequired = this.tokenRequired({ type: 'access', verifyFresh: true })
-    this.currentSubject = this.readyGuard({ type: 'access' }, true)
-    this.webSocketRequired = this.guardFrom((view) => this.authenticateWebSocket(view))
-  }
-
-  /**
-   * A guard with explicit options.
-   *
-   * @param options - type, verifyType, verifyFresh, verifyCsrf, locations
-   *
-   * @example A refresh token from a cookie only
-   * ```ts
-   * app.post('/refresh', { preHandler: auth.tokenRequired({ type: 'refresh', locations: ['cookies'] }) }, handler)
-   * ```
-   */
-  tokenRequired(options: GuardOptions = {}): FastifyGuard {
-    return this.readyGuard({ ...options }, false)
-  }
-
-  /**
-   * A guard that requires an access token granting the scopes.
-   *
-   * @param scopes - required scopes (AuthX wildcards: `admin:*`)
-   * @param options - `all: false` for any-of; other guard options
-   */
-  scopesRequired(
-    scopes: readonly string[],
-    options: GuardOptions & { all?: boolean } = {},
-  ): FastifyGuard {
-    return this.readyGuard(this.scopeGuardOptions(scopes, options), false)
-  }
-
-  /**
-   * Fastify's guard: a `preHandler` (or `onRequest`) hook. With `tryNow` it finishes in the
-   * callback style when the request can be decided synchronously (no promise, no extra tick);
-   * otherwise it returns the promise of `run` and Fastify waits for it.
-   */
-  protected buildGuard(
-    run: (view: RequestView) => Promise<GuardResult | undefined>,
-    _options: GuardBodyOptions,
-    tryNow: ((view: RequestView) => TokenPayload | undefined) | undefined,
-  ): FastifyGuard {
-    const refuse = (reply: FastifyReply, error: unknown): FastifyReply => {
-      if (!isAuthXError(error)) throw error
-      const { status, headers, body } = this.renderError(error)
-      return reply.code(status).headers(headers).send(body)
-    }
-    const slow = async (request: FastifyRequest, reply: FastifyReply, view: RequestView) => {
-      try {
-        attach(request, await run(view))
-      } catch (error) {
-        await refuse(reply, error)
-      }
-    }
-    const guard: FastifyGuard = (request, reply, done) => {
-      const view = new FastifyRequestView(request)
-      if (tryNow === undefined) return slow(request, reply, view)
-      let payload: TokenPayload | undefined
-      try {
-        payload = tryNow(view)
-      } catch (error) {
-        // Answered here; `done` is not called, so the route handler never runs.
-        void refuse(reply, error)
-        return
-      }
-      if (payload === undefined) return slow(request, reply, view)
-      attach(request, payload)
-      done()
-    }
-    Object.defineProperty(guard, 'name', { value: 'authxGuard' })
-    return guard
-  }
-
-  /**
-   * The verified payload of a guarded request.
-   *
-   * @param request - the Fastify request
-   * @throws TypeError when the route has no AuthX guard
-   */
-  payload<Extra extends CustomClaims = CustomClaims>(request: FastifyRequest): TokenPayload<Extra> {
-    const payload = (request as AuthXRequest)[PAYLOAD]
-    if (payload === undefined)
-      throw new TypeError('auth.payload(request) needs a route guarded by AuthX')
-    return payload as TokenPayload<Extra>
-  }
-
-  /**
-   * The subject loaded by the `currentSubject` guard.
-   *
-   * @param request - the Fastify request
-   */
-  subject<Subject = unknown>(request: FastifyRequest): Subject {
-    return (request as AuthXRequest)[SUBJECT] as Subject
-  }
-
-  /**
-   * The core's `RequestView` of a Fastify request, for `getTokenFromRequest`, `authenticate`...
-   *
-   * @param request - the Fastify request
-   */
-  view(request: FastifyRequest): RequestView {
-    return new FastifyRequestView(request)
+    super(options, kit)
+    this.webSocketRequired = this.webSocketGuard()
   }
 
   /**
@@ -373,41 +287,7 @@ export class AuthX extends BoundAuthX<FastifyReply, FastifyGuard> {
     const previous = app.errorHandler
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (!isAuthXError(error)) return previous.call(app, error, request, reply)
-      const { status, headers, body } = this.renderError(error)
-      return reply.code(status).headers(headers).send(body)
-    })
-  }
-
-  /**
-   * Turns on implicit refresh for cookie sessions: a request whose access cookie is valid but
-   * close to expiry gets a new access cookie on a successful response. Never on an error, nor on
-   * a response that sets or deletes an auth cookie itself (a login, a logout), nor when the
-   * handler revoked the token (or its session) meanwhile.
-   *
-   * It covers the routes declared after the call: each gets an `onRequest` hook that prepares the
-   * new cookie and an `onSend` hook that decides, once the reply is known, whether it goes out.
-   * Being route hooks, they run after every application-level hook of their kind, so the reply
-   * they judge already holds the cookies of `@fastify/cookie` (whose `onSend` hook writes them)
-   * wherever that plugin was registered.
-   *
-   * @param app - the Fastify instance (call before declaring the routes it should cover)
-   *
-   * @example
-   * ```ts
-   * const auth = new AuthX({ secretKey, tokenLocation: ['cookies'], implicitRefreshDeltatime: 300 })
-   * auth.implicitRefresh(app)
-   * app.get('/page', { preHandler: auth.accessTokenRequired }, page)
-   * ```
-   */
-  implicitRefresh(app: FastifyInstance): void {
-    const prepare = async (request: FastifyRequest): Promise<void> => {
-      ;(request as AuthXRequest)[REFRESHED] = await this.prepareImplicitRefresh(
-        new FastifyRequestView(request),
-      )
-    }
-    app.addHook('onRoute', (route) => {
-      route.onRequest = [...hookList(route.onRequest), prepare]
-      route.onSend = [...hookList(route.onSend), confirmRefresh]
+      return kit.send(reply, this.renderError(error))
     })
   }
 

@@ -18,19 +18,19 @@
  * @packageDocumentation
  */
 import type { Context, ErrorHandler, Hono, MiddlewareHandler } from 'hono'
-import type { RequestView } from '../types.ts'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { MAX_BODY_BYTES, readBodyCapped } from '../internal/body.ts'
-import { BoundAuthX } from './shared/bound.ts'
-import type { GuardBodyOptions, GuardOptions, GuardResult } from '../authx.ts'
+import type { GuardOptions } from '../authx.ts'
 import type { AuthXOptions } from '../config/index.ts'
 import { isAuthXError } from '../errors.ts'
-import type { AuthXError } from '../errors.ts'
-import type { SetCookie } from '../response/cookies.ts'
+import { MAX_BODY_BYTES, readBodyCapped } from '../internal/body.ts'
 import { isCsrfMethod } from '../request/csrf.ts'
 import { isFormContentType, isJSONContentType, parseCookieHeader } from '../request/view.ts'
-import { TokenPayloadImpl } from '../token/payload.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
+import type { RequestView } from '../types.ts'
+import { BoundAuthX } from './shared/bound.ts'
+import { PASS } from './shared/kit.ts'
+import type { AdapterKit } from './shared/kit.ts'
+import { appendSetCookies } from './shared/response.ts'
 
 export * from '../index.ts'
 
@@ -147,6 +147,73 @@ class HonoRequestView implements RequestView {
 /** The request body was larger than {@link MAX_BODY_BYTES}. */
 class BodyTooLarge extends Error {}
 
+/** The view of a request whose body the guard did not read. */
+const NO_BODY: ReadBody = Object.freeze({})
+
+/** Hono's types, for the kit. */
+interface HonoFramework {
+  Request: AnyContext
+  Reply: AnyContext
+  Guard: HonoGuard
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  App: Hono<any, any, any>
+  Answer: Response
+  Body: ReadBody
+}
+
+/** Hono's primitives. */
+const kit: AdapterKit<HonoFramework> = {
+  requestName: 'c',
+  view: (c, body) => new HonoRequestView(c, body ?? NO_BODY),
+  readBody(c, need) {
+    const contentType = c.req.raw.headers.get('content-type') ?? undefined
+    const json = need.json && isJSONContentType(contentType)
+    const form =
+      need.form &&
+      isCsrfMethod(need.csrfMethods, requestLineMethod(c)) &&
+      isFormContentType(contentType)
+    return json || form ? readBody(c, json) : undefined
+  },
+  attach: (c, payload) => c.set('authx', payload),
+  attachSubject: (c, subject) => c.set('authxSubject', subject),
+  payloadOf: (c) => (c as Context<AuthXEnv>).get('authx'),
+  subjectOf: (c) => (c as Context<AuthXEnv>).get('authxSubject'),
+  send: (c, { status, headers, body }) => c.json(body, status as ContentfulStatusCode, headers),
+  appendCookie: (c, header) => c.header('Set-Cookie', header, { append: true }),
+  beforeHeaders(app, prepare) {
+    const refresh: MiddlewareHandler = async (c, next) => {
+      const decide = await prepare(c)
+      await next()
+      if (decide === null) return
+      // After next(), c.res is final: the handler's response or the error handler's, with the
+      // cookies it sets or deletes itself.
+      const cookies = await decide(c.res.status, c.res.headers.getSetCookie())
+      if (cookies.length === 0) return
+      if (!appendSetCookies(c.res.headers, cookies)) {
+        // A response with immutable headers (straight from fetch()): copy it, then add.
+        c.res = new Response(c.res.body, c.res)
+        appendSetCookies(c.res.headers, cookies)
+      }
+    }
+    Object.defineProperty(refresh, 'name', { value: 'authxImplicitRefresh' })
+    app.use(refresh)
+  },
+  // Hono middleware returns a promise anyway: the guard awaits the step only when it is one.
+  toGuard: (step) => async (c, next) => {
+    let verdict = step(c, c)
+    if (verdict instanceof Promise) {
+      try {
+        verdict = await verdict
+      } catch (error) {
+        if (error instanceof BodyTooLarge) return c.text('Payload Too Large', 413)
+        throw error
+      }
+    }
+    if (verdict !== PASS) return verdict
+    await next()
+  },
+}
+
 /**
  * `AuthX` for Hono: the core class plus guards, error handling and cookie helpers.
  *
@@ -156,19 +223,7 @@ class BodyTooLarge extends Error {}
  * app.get('/admin', auth.scopesRequired(['admin:*']), (c) => c.text('ok'))
  * ```
  */
-export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
-  protected writeCookies(reply: AnyContext, cookies: readonly SetCookie[]): void {
-    sendCookies(reply, cookies)
-  }
-
-  /** Requires a valid access token. */
-  readonly accessTokenRequired: HonoGuard
-  /** Requires a valid refresh token. */
-  readonly refreshTokenRequired: HonoGuard
-  /** Requires a fresh access token. */
-  readonly freshTokenRequired: HonoGuard
-  /** Requires an access token and loads its subject with the getter (401 if none). */
-  readonly currentSubject: HonoGuard
+export class AuthX extends BoundAuthX<HonoFramework> {
   /**
    * Guards a WebSocket route (`upgradeWebSocket` of `hono/ws`, @hono/node-ws, Bun, Deno): the
    * token comes from the query parameter, then the header, as browsers cannot set headers on a
@@ -192,27 +247,16 @@ export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
    * @throws BadConfigurationError naming the option and the fix
    */
   constructor(options: AuthXOptions) {
-    super(options)
-    this.accessTokenRequired = this.tokenRequired({ type: 'access' })
-    this.refreshTokenRequired = this.tokenRequired({ type: 'refresh' })
-    this.freshTokenRequired = this.tokenRequired({ type: 'access', verifyFresh: true })
-    this.currentSubject = this.readyGuard({ type: 'access' }, true)
-    this.webSocketRequired = this.guardFrom((view) => this.authenticateWebSocket(view), {
-      locations: [],
-    })
-    // What authenticateWebSocket reads, so the route's document shows the query and header.
-    this.guardOptions.set(this.webSocketRequired, {
-      type: 'access',
-      locations: ['query', 'headers'],
-    })
+    super(options, kit)
+    this.webSocketRequired = this.webSocketGuard()
     this.onError = (error, c) => {
-      if (isAuthXError(error)) return this.#respond(c, error)
+      if (isAuthXError(error)) return kit.send(c, this.renderError(error))
       return honoDefaultError(error, c)
     }
   }
 
   /**
-   * A guard with explicit options.
+   * A guard with explicit options; the type argument types the `authx` context variable.
    *
    * @param options - type, verifyType, verifyFresh, verifyCsrf, locations
    *
@@ -222,97 +266,25 @@ export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
    *   (c) => c.json({ role: c.get('authx').role }))
    * ```
    */
-  tokenRequired<Extra extends CustomClaims = CustomClaims>(
+  override tokenRequired<Extra extends CustomClaims = CustomClaims>(
     options: GuardOptions = {},
   ): HonoGuard<Extra> {
-    return this.readyGuard({ ...options }, false) as HonoGuard<Extra>
+    return super.tokenRequired(options) as HonoGuard<Extra>
   }
 
   /**
-   * A guard that requires an access token granting the scopes.
+   * A guard that requires an access token granting the scopes; the type argument types the
+   * `authx` context variable.
    *
    * @param scopes - required scopes (AuthX wildcards: `admin:*`)
    * @param options - `all: false` for any-of; other guard options
    * @throws TypeError when `scopes` is not an array of strings
    */
-  scopesRequired<Extra extends CustomClaims = CustomClaims>(
+  override scopesRequired<Extra extends CustomClaims = CustomClaims>(
     scopes: readonly string[],
     options: GuardOptions & { all?: boolean } = {},
   ): HonoGuard<Extra> {
-    return this.readyGuard(this.scopeGuardOptions(scopes, options), false) as HonoGuard<Extra>
-  }
-
-  /**
-   * Hono's guard: a middleware that reads the body first when its locations need it; the payload
-   * (and subject) go into the context variables, errors that are not AuthX errors propagate to
-   * `app.onError`. On the `tryNow` path the only await is `next()`.
-   */
-  protected buildGuard(
-    run: (view: RequestView) => Promise<GuardResult | undefined>,
-    options: GuardBodyOptions,
-    tryNow: ((view: RequestView) => TokenPayload | undefined) | undefined,
-  ): HonoGuard {
-    const { config } = this
-    const locations = options.locations ?? config.tokenLocation
-    const wantJSON = locations.includes('json')
-    const wantForm =
-      config.csrfCheckForm && config.cookieCsrfProtect && locations.includes('cookies')
-    const guard: HonoGuard = async (c, next) => {
-      let result: GuardResult | undefined
-      try {
-        let body: ReadBody | undefined
-        if (wantJSON || wantForm) {
-          const contentType = c.req.raw.headers.get('content-type') ?? undefined
-          const json = wantJSON && isJSONContentType(contentType)
-          const form =
-            wantForm &&
-            isCsrfMethod(config.csrfMethods, requestLineMethod(c)) &&
-            isFormContentType(contentType)
-          if (json || form) body = await readBody(c, json)
-        }
-        const view = new HonoRequestView(c, body)
-        result = tryNow?.(view) ?? (await run(view))
-      } catch (error) {
-        if (error instanceof BodyTooLarge) return c.text('Payload Too Large', 413)
-        if (isAuthXError(error)) return this.#respond(c, error)
-        throw error
-      }
-      // instanceof, not `'payload' in result`: custom claims also appear on a payload.
-      if (result instanceof TokenPayloadImpl) c.set('authx', result)
-      else if (result !== undefined) {
-        c.set('authx', result.payload)
-        c.set('authxSubject', result.subject)
-      }
-      await next()
-    }
-    Object.defineProperty(guard, 'name', { value: 'authxGuard' })
-    return guard
-  }
-
-  #respond(c: AnyContext, error: AuthXError): Response {
-    const { status, headers, body } = this.renderError(error)
-    return c.json(body, status as ContentfulStatusCode, headers)
-  }
-
-  /**
-   * The verified payload of a guarded request (the `authx` context variable).
-   *
-   * @param c - the Hono context
-   * @throws TypeError when the route has no AuthX guard
-   */
-  payload<Extra extends CustomClaims = CustomClaims>(c: AnyContext): TokenPayload<Extra> {
-    const payload = (c as Context<AuthXEnv<Extra>>).get('authx') as TokenPayload<Extra> | undefined
-    if (payload === undefined) throw new TypeError('auth.payload(c) needs a route guarded by AuthX')
-    return payload
-  }
-
-  /**
-   * The subject loaded by the `currentSubject` guard (the `authxSubject` context variable).
-   *
-   * @param c - the Hono context
-   */
-  subject<Subject = unknown>(c: AnyContext): Subject {
-    return (c as Context<AuthXEnv>).get('authxSubject') as Subject
+    return super.scopesRequired(scopes, options) as HonoGuard<Extra>
   }
 
   /**
@@ -322,8 +294,8 @@ export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
    *
    * @param c - the Hono context
    */
-  view(c: AnyContext): RequestView {
-    return new HonoRequestView(c)
+  override view(c: AnyContext): RequestView {
+    return kit.view(c)
   }
 
   /**
@@ -338,51 +310,9 @@ export class AuthX extends BoundAuthX<AnyContext, HonoGuard> {
     // Hono keeps the current handler in a field its types mark private; it is there at runtime.
     const previous = (app as unknown as { errorHandler?: ErrorHandler }).errorHandler
     app.onError((error, c) => {
-      if (isAuthXError(error)) return this.#respond(c, error)
+      if (isAuthXError(error)) return kit.send(c, this.renderError(error))
       return previous === undefined ? honoDefaultError(error, c) : previous(error, c)
     })
-  }
-
-  /**
-   * Turns on implicit refresh for cookie sessions: a request whose access cookie is valid but
-   * close to expiry gets a new access cookie on a successful response (status below 400). Never
-   * on an error, nor on a response that sets or deletes an auth cookie itself (a login, a logout),
-   * nor when the handler revoked the token (or its session) meanwhile. Register it before the
-   * routes it should cover.
-   *
-   * @param app - the Hono app
-   *
-   * @example
-   * ```ts
-   * const auth = new AuthX({ secretKey, tokenLocation: ['cookies'], implicitRefreshDeltatime: 300 })
-   * auth.implicitRefresh(app)
-   * app.get('/page', auth.accessTokenRequired, page)
-   * ```
-   */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  implicitRefresh(app: Hono<any, any, any>): void {
-    const refresh: MiddlewareHandler = async (c, next) => {
-      const pending = await this.prepareImplicitRefresh(new HonoRequestView(c))
-      await next()
-      if (pending === null) return
-      // After next(), c.res is final: the handler's response or the error handler's, with the
-      // cookies it sets or deletes itself.
-      // A failure to decide (a blocklist callback that throws) drops the cookie, not the response
-      // the handler already made: the same callback fails the next request's guard.
-      const cookies = await pending
-        .confirm(c.res.status, c.res.headers.getSetCookie())
-        .catch(() => [])
-      if (cookies.length === 0) return
-      try {
-        for (const cookie of cookies) c.res.headers.append('Set-Cookie', cookie.header)
-      } catch {
-        // A response with immutable headers (straight from fetch()): copy it, then add.
-        c.res = new Response(c.res.body, c.res)
-        for (const cookie of cookies) c.res.headers.append('Set-Cookie', cookie.header)
-      }
-    }
-    Object.defineProperty(refresh, 'name', { value: 'authxImplicitRefresh' })
-    app.use(refresh)
   }
 }
 
@@ -415,10 +345,6 @@ async function readBody(c: AnyContext, json: boolean): Promise<ReadBody> {
   } catch {
     return {}
   }
-}
-
-function sendCookies(c: AnyContext, cookies: readonly SetCookie[]): void {
-  for (const cookie of cookies) c.header('Set-Cookie', cookie.header, { append: true })
 }
 
 /** Hono's own default error handler, for errors that are not AuthX's. */

@@ -1,27 +1,51 @@
 /**
- * What every framework binding shares: the cookie helpers that write the core's Set-Cookie
- * values onto the framework's reply object. Each adapter extends this with its reply type and
- * says how one Set-Cookie header is appended.
+ * What every framework binding shares, written once over the framework's kit (`kit.ts`): the
+ * ready-made guards, `tokenRequired`, `scopesRequired`, `rateLimited`, `guardFrom`, the payload
+ * and subject accessors, implicit refresh, OpenAPI lookups and the cookie helpers.
  */
 import { AuthX as CoreAuthX } from '../../authx.ts'
-import type { RequestView } from '../../types.ts'
 import type { GuardBodyOptions, GuardOptions, GuardResult } from '../../authx.ts'
+import type { AuthXOptions } from '../../config/index.ts'
 import type { SecurityRequirement } from '../../features/openapi.ts'
 import type { RateLimitOptions } from '../../features/rate-limit.ts'
 import type { SetCookie } from '../../response/cookies.ts'
-import type { TokenPayload } from '../../token/payload.ts'
+import type { CustomClaims, TokenPayload } from '../../token/payload.ts'
+import type { RequestView } from '../../types.ts'
+import { bodyNeed, defineGuard } from './guard.ts'
+import type { AdapterKit, Framework } from './kit.ts'
 
 /**
- * The core `AuthX` with the ready-made guards' plumbing and cookie helpers over a framework's
- * reply type `Reply` (a Fastify reply, an Express response, a Hono context) and guard type
- * `Guard`.
+ * The core `AuthX` bound to one framework through its kit: the guards are the framework's
+ * middleware shape `F['Guard']`, the cookie helpers write on its reply `F['Reply']`.
  */
-export abstract class BoundAuthX<Reply extends object, Guard extends object> extends CoreAuthX {
+export abstract class BoundAuthX<F extends Framework> extends CoreAuthX {
   /** What each ready-made guard checks, so OpenAPI metadata can describe the routes using it. */
   protected readonly guardOptions = new WeakMap<object, GuardOptions>()
+  /** The framework's primitives. */
+  protected readonly kit: AdapterKit<F>
 
-  /** Appends the cookies to the reply, keeping the Set-Cookie headers already there. */
-  protected abstract writeCookies(reply: Reply, cookies: readonly SetCookie[]): void
+  /** Requires a valid access token. */
+  readonly accessTokenRequired: F['Guard']
+  /** Requires a valid refresh token. */
+  readonly refreshTokenRequired: F['Guard']
+  /** Requires a fresh access token. */
+  readonly freshTokenRequired: F['Guard']
+  /** Requires an access token and loads its subject with the getter (401 if none). */
+  readonly currentSubject: F['Guard']
+
+  /**
+   * @param options - see `AuthXOptions`
+   * @param kit - the framework's primitives
+   * @throws BadConfigurationError naming the option and the fix
+   */
+  constructor(options: AuthXOptions, kit: AdapterKit<F>) {
+    super(options)
+    this.kit = kit
+    this.accessTokenRequired = this.readyGuard({ type: 'access' }, false)
+    this.refreshTokenRequired = this.readyGuard({ type: 'refresh' }, false)
+    this.freshTokenRequired = this.readyGuard({ type: 'access', verifyFresh: true }, false)
+    this.currentSubject = this.readyGuard({ type: 'access' }, true)
+  }
 
   /**
    * Builds a guard from any authentication function: the building block of the ready guards and
@@ -36,37 +60,82 @@ export abstract class BoundAuthX<Reply extends object, Guard extends object> ext
   guardFrom(
     run: (view: RequestView) => Promise<GuardResult | undefined>,
     options: GuardBodyOptions = {},
-  ): Guard {
-    return this.buildGuard(run, options, undefined)
+  ): F['Guard'] {
+    return this.#guard(run, undefined, options.locations)
   }
 
-  /**
-   * The framework's guard around `run`.
-   *
-   * @param run - the authentication, as given to `guardFrom`
-   * @param options - the locations `run` searches
-   * @param tryNow - the same authentication without a promise, or undefined when there is none;
-   *   it returns undefined when it cannot finish synchronously, and the guard then awaits `run`
-   */
-  protected abstract buildGuard(
+  #guard(
     run: (view: RequestView) => Promise<GuardResult | undefined>,
-    options: GuardBodyOptions,
     tryNow: ((view: RequestView) => TokenPayload | undefined) | undefined,
-  ): Guard
+    locations: GuardBodyOptions['locations'],
+  ): F['Guard'] {
+    return defineGuard(this.kit, (error) => this.renderError(error), {
+      run,
+      tryNow,
+      need: bodyNeed(this.config, locations),
+    })
+  }
 
   /** A ready-made guard: the pipeline with `options`, remembered for OpenAPI. */
-  protected readyGuard(options: GuardOptions, loadSubject: boolean): Guard {
-    const guard = this.buildGuard(
+  protected readyGuard(options: GuardOptions, loadSubject: boolean): F['Guard'] {
+    const guard = this.#guard(
       async (view) => {
         const payload = await this.authenticate(view, options)
         return loadSubject ? { payload, subject: await this.getSubject(payload) } : payload
       },
-      { locations: options.locations },
       // Most routes are stateless and need no subject: they are answered without a promise.
       loadSubject ? undefined : (view) => this.authenticateSync(view, options),
+      options.locations,
     )
     this.guardOptions.set(guard, options)
     return guard
+  }
+
+  /**
+   * The WebSocket guard: the token comes from the query parameter, then the header, as browsers
+   * cannot set headers on a WebSocket; a failure answers 401 before the upgrade.
+   */
+  protected webSocketGuard(): F['Guard'] {
+    const guard = this.guardFrom((view) => this.authenticateWebSocket(view), { locations: [] })
+    // What authenticateWebSocket reads, so the route's document shows the query and header.
+    this.guardOptions.set(guard, { type: 'access', locations: ['query', 'headers'] })
+    return guard
+  }
+
+  /**
+   * A guard with explicit options.
+   *
+   * @param options - type, verifyType, verifyFresh, verifyCsrf, locations
+   *
+   * @example A refresh token from a cookie only (Express and Hono; on Fastify, as a `preHandler`)
+   * ```ts
+   * app.post('/refresh', auth.tokenRequired({ type: 'refresh', locations: ['cookies'] }), handler)
+   * ```
+   */
+  tokenRequired(options: GuardOptions = {}): F['Guard'] {
+    return this.readyGuard({ ...options }, false)
+  }
+
+  /**
+   * A guard that requires an access token granting the scopes.
+   *
+   * @param scopes - required scopes (AuthX wildcards: `admin:*`)
+   * @param options - `all: false` for any-of; other guard options
+   * @throws TypeError when `scopes` is not an array of strings (when the guard is made, so a typo
+   *   fails at start-up, not per request)
+   */
+  scopesRequired(
+    scopes: readonly string[],
+    options: GuardOptions & { all?: boolean } = {},
+  ): F['Guard'] {
+    if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
+      throw new TypeError('scopesRequired expects an array of strings')
+    }
+    const { all, ...rest } = options
+    return this.readyGuard(
+      { ...rest, type: 'access', scopes: [...scopes], allScopes: all ?? true },
+      false,
+    )
   }
 
   /**
@@ -89,7 +158,7 @@ export abstract class BoundAuthX<Reply extends object, Guard extends object> ext
    * app.post('/login', auth.rateLimited({ max: 5, window: '1m' }), login)
    * ```
    */
-  rateLimited(options: RateLimitOptions): Guard {
+  rateLimited(options: RateLimitOptions): F['Guard'] {
     const limit = this.rateLimit(options)
     return this.guardFrom(
       async (view) => {
@@ -102,20 +171,69 @@ export abstract class BoundAuthX<Reply extends object, Guard extends object> ext
   }
 
   /**
-   * The guard options of `scopesRequired`, validated when the guard is made (a typo fails at
-   * start-up, not per request).
+   * The verified payload of a guarded request.
    *
-   * @throws TypeError when `scopes` is not an array of strings
+   * @param request - the framework's request (Fastify `request`, Express `req`, Hono `c`)
+   * @throws TypeError when the route has no AuthX guard
    */
-  protected scopeGuardOptions(
-    scopes: readonly string[],
-    options: GuardOptions & { all?: boolean },
-  ): GuardOptions {
-    if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
-      throw new TypeError('scopesRequired expects an array of strings')
+  payload<Extra extends CustomClaims = CustomClaims>(request: F['Request']): TokenPayload<Extra> {
+    const payload = this.kit.payloadOf(request)
+    if (payload === undefined) {
+      throw new TypeError(`auth.payload(${this.kit.requestName}) needs a route guarded by AuthX`)
     }
-    const { all, ...rest } = options
-    return { ...rest, type: 'access', scopes: [...scopes], allScopes: all ?? true }
+    return payload as TokenPayload<Extra>
+  }
+
+  /**
+   * The subject loaded by the `currentSubject` guard.
+   *
+   * @param request - the framework's request
+   */
+  subject<Subject = unknown>(request: F['Request']): Subject {
+    return this.kit.subjectOf(request) as Subject
+  }
+
+  /**
+   * The core's `RequestView` of a framework request, for `getTokenFromRequest`, `authenticate`...
+   *
+   * @param request - the framework's request
+   */
+  view(request: F['Request']): RequestView {
+    return this.kit.view(request)
+  }
+
+  /**
+   * Renders AuthX errors thrown in handlers as the JSON contract; other errors go to the error
+   * handling the app had before, untouched.
+   *
+   * @param app - the framework's application
+   */
+  abstract handleErrors(app: F['App']): void
+
+  /**
+   * Turns on implicit refresh for cookie sessions: a request whose access cookie is valid but
+   * close to expiry gets a new access cookie on a successful response (status below 400). Never
+   * on an error, nor on a response that sets or deletes an auth cookie itself (a login, a logout),
+   * nor when the handler revoked the token (or its session) meanwhile. It covers the routes
+   * registered after the call.
+   *
+   * @param app - the framework's application (call before declaring the routes it should cover)
+   *
+   * @example
+   * ```ts
+   * const auth = new AuthX({ secretKey, tokenLocation: ['cookies'], implicitRefreshDeltatime: 300 })
+   * auth.implicitRefresh(app)
+   * app.get('/page', auth.accessTokenRequired, page)
+   * ```
+   */
+  implicitRefresh(app: F['App']): void {
+    this.kit.beforeHeaders(app, async (request) => {
+      const pending = await this.prepareImplicitRefresh(this.kit.view(request))
+      if (pending === null) return null
+      // A failure to decide (a blocklist callback that throws) drops the cookie, not the reply
+      // the handler already made: the same callback fails the next request's guard.
+      return (status, setCookies) => pending.confirm(status, setCookies).catch(() => [])
+    })
   }
 
   /**
@@ -143,6 +261,11 @@ export abstract class BoundAuthX<Reply extends object, Guard extends object> ext
     return options === undefined ? undefined : this.openapiSecurity(options)
   }
 
+  /** Appends the cookies to the reply, keeping the Set-Cookie headers already there. */
+  #write(reply: F['Reply'], cookies: readonly SetCookie[]): void {
+    for (const cookie of cookies) this.kit.appendCookie(reply, cookie.header)
+  }
+
   /**
    * Sets the access-token cookie (and its CSRF cookie).
    *
@@ -150,8 +273,8 @@ export abstract class BoundAuthX<Reply extends object, Guard extends object> ext
    * @param reply - the framework's reply
    * @param maxAge - seconds (default `cookieMaxAge`)
    */
-  setAccessCookies(token: string, reply: Reply, maxAge?: number): void {
-    this.writeCookies(reply, this.accessCookies(token, maxAge === undefined ? {} : { maxAge }))
+  setAccessCookies(token: string, reply: F['Reply'], maxAge?: number): void {
+    this.#write(reply, this.accessCookies(token, maxAge === undefined ? {} : { maxAge }))
   }
 
   /**
@@ -161,18 +284,18 @@ export abstract class BoundAuthX<Reply extends object, Guard extends object> ext
    * @param reply - the framework's reply
    * @param maxAge - seconds (default `cookieMaxAge`)
    */
-  setRefreshCookies(token: string, reply: Reply, maxAge?: number): void {
-    this.writeCookies(reply, this.refreshCookies(token, maxAge === undefined ? {} : { maxAge }))
+  setRefreshCookies(token: string, reply: F['Reply'], maxAge?: number): void {
+    this.#write(reply, this.refreshCookies(token, maxAge === undefined ? {} : { maxAge }))
   }
 
   /** Deletes the access cookies. @param reply - the framework's reply */
-  unsetAccessCookies(reply: Reply): void {
-    this.writeCookies(reply, super.unsetCookies('access'))
+  unsetAccessCookies(reply: F['Reply']): void {
+    this.#write(reply, super.unsetCookies('access'))
   }
 
   /** Deletes the refresh cookies. @param reply - the framework's reply */
-  unsetRefreshCookies(reply: Reply): void {
-    this.writeCookies(reply, super.unsetCookies('refresh'))
+  unsetRefreshCookies(reply: F['Reply']): void {
+    this.#write(reply, super.unsetCookies('refresh'))
   }
 
   /**
@@ -181,10 +304,10 @@ export abstract class BoundAuthX<Reply extends object, Guard extends object> ext
    *
    * @param target - the framework's reply, or which cookies
    */
-  override unsetCookies(target?: Reply | 'access' | 'refresh' | 'both'): SetCookie[] {
+  override unsetCookies(target?: F['Reply'] | 'access' | 'refresh' | 'both'): SetCookie[] {
     if (typeof target !== 'object') return super.unsetCookies(target)
     const cookies = super.unsetCookies('both')
-    this.writeCookies(target, cookies)
+    this.#write(target, cookies)
     return cookies
   }
 }
