@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
-import { generateKeyPairSync } from './helpers/keypair.ts'
+import { generateKeyPairSync } from '../helpers/keypair.ts'
 import { describe, test } from 'node:test'
-import { AuthX } from '../src/authx.ts'
-import { configFromEnv, resolveConfig, TOKEN_LOCATIONS } from '../src/config/index.ts'
-import type { AuthXOptions } from '../src/config/index.ts'
-import { BadConfigurationError } from '../src/errors.ts'
-import { MemoryStore } from '../src/stores/memory.ts'
+import { AuthX } from '../../src/authx.ts'
+import { configFromEnv, resolveConfig, TOKEN_LOCATIONS } from '../../src/config/index.ts'
+import type { AuthXOptions } from '../../src/config/index.ts'
+import { BadConfigurationError } from '../../src/errors.ts'
+import { MemoryStore } from '../../src/stores/memory.ts'
 
 const SECRET = 's'.repeat(64)
 const NOW = 1_700_000_000
