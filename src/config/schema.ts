@@ -11,7 +11,6 @@
 import { parseDuration } from '../internal/duration.ts'
 import type { Duration } from '../internal/duration.ts'
 import type { Algorithm } from '../token/keys.ts'
-import type { RotationOptions } from '../features/rotation.ts'
 import type { HTTPMethod, TokenLocation } from '../types.ts'
 import type { BuiltKeys } from './keys.ts'
 import type { AuthXOptions, SameSite } from './options.ts'
@@ -770,8 +769,8 @@ export function isOptionName(name: string): name is OptionName {
   return Object.hasOwn(OPTION_SCHEMA, name)
 }
 
-type RotationSwitch = boolean | RotationOptions | undefined
-type CacheSwitch = boolean | { maxEntries?: number } | undefined
+type RotationSwitch = AuthXOptions['refreshRotation']
+type CacheSwitch = AuthXOptions['verifiedTokenCache']
 
 function cacheOption(value: CacheSwitch): { maxEntries: number } | null {
   if (value === undefined || value === false) return null
