@@ -47,6 +47,7 @@ import { authenticateUpgrade, rejectUpgrade, webSocketUpgrade } from './node/upg
 import type { UpgradeListener, WebSocketServerLike } from './node/upgrade.ts'
 import { nodeHeader } from './node/view.ts'
 import { BoundAuthX } from './shared/bound.ts'
+import type { OpenAPIPaths } from './shared/bound.ts'
 import { bodyNeed } from './shared/guard.ts'
 import { PASS } from './shared/kit.ts'
 import type { AdapterKit, BodyNeed } from './shared/kit.ts'
@@ -427,6 +428,42 @@ export class AuthX extends BoundAuthX<ExpressFramework> {
    */
   override view(req: ExpressRequest): RequestView {
     return kit.view(req)
+  }
+
+  /**
+   * The OpenAPI `paths` of the app's routes (the route layers of `app.router`, or of a router),
+   * each guarded operation with the `security` of its AuthX guard. Express has no document
+   * generator of its own: call it after the routes and put the result in a document with
+   * `auth.openapiComponents()` as `components.securitySchemes`. Routes of mounted sub-routers
+   * are not walked: call it on each router.
+   *
+   * @param app - the Express application or router
+   * @returns the document's `paths`
+   *
+   * @example
+   * ```ts
+   * const doc = {
+   *   openapi: '3.1.0',
+   *   info: { title: 'API', version: '1' },
+   *   components: { securitySchemes: auth.openapiComponents() },
+   *   paths: auth.openapi(app),
+   * }
+   * ```
+   */
+  openapi(app: Application | Router): OpenAPIPaths {
+    const operations: { path: string; method: string; handlers: unknown[] }[] = []
+    for (const layer of routerStack(app) ?? []) {
+      const route = (layer as { route?: { path?: unknown; stack?: unknown } }).route
+      if (typeof route?.path !== 'string' || !Array.isArray(route.stack)) continue
+      for (const handler of route.stack as { method?: string; handle: unknown }[]) {
+        operations.push({
+          path: route.path,
+          method: handler.method ?? 'get',
+          handlers: [handler.handle],
+        })
+      }
+    }
+    return this.openapiPaths(operations)
   }
 
   /**

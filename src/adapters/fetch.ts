@@ -18,6 +18,7 @@ import type { AuthX, GuardOptions } from '../authx.ts'
 import { isAuthXError } from '../errors.ts'
 import type { SetCookie } from '../response/cookies.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
+import { appendSetCookies } from './shared/response.ts'
 
 /** A Fetch-API request handler. */
 export type FetchHandler = (request: Request) => Promise<Response>
@@ -122,13 +123,9 @@ export function withAuth<Extra extends CustomClaims = CustomClaims, Subject = un
  * ```
  */
 export function applyCookies(response: Response, cookies: readonly SetCookie[]): Response {
-  let target = response
-  try {
-    for (const cookie of cookies) target.headers.append('Set-Cookie', cookie.header)
-  } catch {
-    // Immutable headers: copy the response (its body stream moves over) and start again.
-    target = new Response(response.body, response)
-    for (const cookie of cookies) target.headers.append('Set-Cookie', cookie.header)
-  }
-  return target
+  if (appendSetCookies(response.headers, cookies)) return response
+  // Immutable headers: copy the response (its body stream moves over) and start again.
+  const copy = new Response(response.body, response)
+  appendSetCookies(copy.headers, cookies)
+  return copy
 }

@@ -28,6 +28,7 @@ import { isFormContentType, isJSONContentType, parseCookieHeader } from '../requ
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 import type { RequestView } from '../types.ts'
 import { BoundAuthX } from './shared/bound.ts'
+import type { OpenAPIPaths } from './shared/bound.ts'
 import { PASS } from './shared/kit.ts'
 import type { AdapterKit } from './shared/kit.ts'
 import { appendSetCookies } from './shared/response.ts'
@@ -296,6 +297,35 @@ export class AuthX extends BoundAuthX<HonoFramework> {
    */
   override view(c: AnyContext): RequestView {
     return kit.view(c)
+  }
+
+  /**
+   * The OpenAPI `paths` of the app's routes (`app.routes`), each guarded operation with the
+   * `security` of its AuthX guard. Hono has no document generator of its own: call it after the
+   * routes and put the result in a document with `auth.openapiComponents()` as
+   * `components.securitySchemes`. Middleware mounted with `app.use` (method ALL) is not an
+   * operation.
+   *
+   * @param app - the Hono app
+   * @returns the document's `paths`
+   *
+   * @example
+   * ```ts
+   * const doc = {
+   *   openapi: '3.1.0',
+   *   info: { title: 'API', version: '1' },
+   *   components: { securitySchemes: auth.openapiComponents() },
+   *   paths: auth.openapi(app),
+   * }
+   * ```
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  openapi(app: Hono<any, any, any>): OpenAPIPaths {
+    return this.openapiPaths(
+      app.routes
+        .filter((route) => route.method !== 'ALL')
+        .map((route) => ({ path: route.path, method: route.method, handlers: [route.handler] })),
+    )
   }
 
   /**

@@ -15,6 +15,12 @@ import { bodyNeed, defineGuard } from './guard.ts'
 import type { AdapterKit, Framework } from './kit.ts'
 
 /**
+ * The OpenAPI `paths` object a binding's `openapi(app)` returns where the framework has no
+ * document generator: every operation of the app, with the `security` of its AuthX guard.
+ */
+export type OpenAPIPaths = Record<string, Record<string, { security?: SecurityRequirement[] }>>
+
+/**
  * The core `AuthX` bound to one framework through its kit: the guards are the framework's
  * middleware shape `F['Guard']`, the cookie helpers write on its reply `F['Reply']`.
  */
@@ -259,6 +265,29 @@ export abstract class BoundAuthX<F extends Framework> extends CoreAuthX {
         ? this.guardOptions.get(guard)
         : undefined
     return options === undefined ? undefined : this.openapiSecurity(options)
+  }
+
+  /**
+   * The OpenAPI `paths` of a route table: one operation per path and method, whose `security` is
+   * that of the first of its handlers made by this instance's ready-made guards.
+   *
+   * @param routes - each route's path (`:name` parameters), method and handlers, in order
+   */
+  protected openapiPaths(
+    routes: Iterable<{ path: string; method: string; handlers: readonly unknown[] }>,
+  ): OpenAPIPaths {
+    const paths: OpenAPIPaths = {}
+    for (const { path, method, handlers } of routes) {
+      // OpenAPI writes a path parameter `{id}`; routers write `:id` (Hono may add a `{regex}`).
+      const key = path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}')
+      const operations = (paths[key] ??= {})
+      const operation = (operations[method.toLowerCase()] ??= {})
+      for (const handler of handlers) {
+        const security = this.openapiSecurityOf(handler)
+        if (security !== undefined) operation.security ??= security
+      }
+    }
+    return paths
   }
 
   /** Appends the cookies to the reply, keeping the Set-Cookie headers already there. */
