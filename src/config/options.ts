@@ -6,7 +6,6 @@
 import type { Duration } from '../internal/duration.ts'
 import type { Algorithm, KeyInput } from '../token/keys.ts'
 import type { Store } from '../stores/types.ts'
-import type { RotationOptions } from '../features/rotation.ts'
 import type { HTTPMethod, TokenLocation } from '../types.ts'
 
 export type { Duration } from '../internal/duration.ts'
@@ -16,6 +15,12 @@ export const TOKEN_LOCATIONS: readonly TokenLocation[] = ['headers', 'cookies', 
 
 /** The SameSite attribute of the cookies we set. */
 export type SameSite = 'lax' | 'strict' | 'none'
+
+/** Options of refresh-token rotation. */
+export interface RotationOptions {
+  /** Absolute lifetime of a family: no refresh extends a login past it. @defaultValue `"30d"` */
+  familyLifetime?: Duration | undefined
+}
 
 /**
  * Everything `new AuthX(options)` accepts. Every member is optional except a key for the

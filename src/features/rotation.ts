@@ -12,19 +12,13 @@ import type { Engine } from '../core/engine.ts'
 import type { TokenPair } from '../core/options.ts'
 import { callStore, familyRevocationEnd, longestExpiry } from '../core/retention.ts'
 import { InsufficientScopeError, JWTDecodeError, RevokedTokenError } from '../errors.ts'
-import type { Duration } from '../internal/duration.ts'
 import type { RequestToken } from '../request/extract.ts'
 import { hasRequiredScopes } from '../scopes.ts'
 import type { RefreshUse } from '../stores/types.ts'
 import { touchSession } from './sessions.ts'
 
 export { FAMILY_DEADLINE_CLAIM } from '../core/derived.ts'
-
-/** Options of refresh-token rotation. */
-export interface RotationOptions {
-  /** Absolute lifetime of a family: no refresh extends a login past it. @defaultValue `"30d"` */
-  familyLifetime?: Duration | undefined
-}
+export type { RotationOptions } from '../config/options.ts'
 
 /** Options of a refresh. */
 export interface RefreshOptions {
