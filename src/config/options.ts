@@ -3,6 +3,7 @@
  * `fooBar` here. What each option accepts, its default and how it is checked and read from the
  * environment is in `schema.ts`; this interface is what users read in their editor.
  */
+import type { ErrorMessages } from '../errors.ts'
 import type { Duration } from '../internal/duration.ts'
 import type { Algorithm, KeyInput } from '../token/keys.ts'
 import type { Store } from '../stores/types.ts'
@@ -159,8 +160,11 @@ export interface AuthXOptions {
   loginType?: string | undefined
   /** Longest token accepted, in characters. @defaultValue 8192 */
   maxTokenLength?: number | undefined
-  /** Per-class message overrides, e.g. `{ TokenExpiredError: 'Session expired' }`. */
-  messages?: Partial<Record<string, string>> | undefined
+  /**
+   * Per-class message overrides, e.g. `{ TokenExpiredError: 'Session expired' }`; a key that names
+   * no error class does not compile.
+   */
+  messages?: ErrorMessages | undefined
   /** State for revocation, rotation, sessions and rate limits. @defaultValue a `MemoryStore` */
   store?: Store | undefined
   /** Current time in seconds; inject it in tests instead of mocking timers. */

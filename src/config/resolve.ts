@@ -3,6 +3,7 @@
  * freezes the result. The config is validated once, in the `AuthX` constructor, and each instance
  * owns its own.
  */
+import type { ErrorMessages } from '../errors.ts'
 import type { Algorithm, BoundKey } from '../token/keys.ts'
 import type { HTTPMethod, TokenLocation } from '../types.ts'
 import type { BuiltKeys } from './keys.ts'
@@ -69,7 +70,7 @@ export interface AuthXConfig {
   /** Rotation settings, or null when rotation is off. */
   readonly refreshRotation: { readonly familyLifetime: number } | null
   readonly maxTokenLength: number
-  readonly messages: Readonly<Partial<Record<string, string>>>
+  readonly messages: Readonly<ErrorMessages>
   readonly clock: () => number
 }
 

@@ -8,6 +8,7 @@
  * refuses a row without a member, a member without a row, and a resolver whose result does not
  * fit the config field.
  */
+import type { ErrorMessages } from '../errors.ts'
 import { parseDuration } from '../internal/duration.ts'
 import type { Duration } from '../internal/duration.ts'
 import type { Algorithm } from '../token/keys.ts'
@@ -706,9 +707,7 @@ export const OPTION_SCHEMA = {
     },
   },
   messages: {
-    ...checked('code', {}, (value, f) =>
-      Object.freeze({ ...((value ?? f) as Partial<Record<string, string>>) }),
-    ),
+    ...checked('code', {}, (value, f) => Object.freeze({ ...((value ?? f) as ErrorMessages) })),
     docs: {
       section: 'code',
       type: '`{ [errorClassName]: string }`',
