@@ -45,17 +45,12 @@ const CORE = [
   'TokenPayload',
   'TokenTypeError',
   'VerifiedTokenCache',
-  'buildPolicyEnvironment',
   'configFromEnv',
-  'defaultPolicySubject',
   'hasRequiredScopes',
   'isAuthXError',
-  'isRefreshableStatus',
   'readPolicyAttribute',
   'renderError',
   'scopeMatches',
-  'tokenPolicyAttributes',
-  'validatePolicyRule',
   'viewFromRequest',
 ]
 
