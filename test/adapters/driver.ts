@@ -28,6 +28,8 @@ export type GuardSpec =
    * `auth.enforceRateLimit(request, auth.rateLimit(...))` before the handler.
    */
   | { kind: 'rate'; max: number; window: number }
+  /** `auth.webSocketRequired`, on the bindings whose WebSocket protection is a route guard */
+  | { kind: 'websocket' }
 
 /** What the route's handler does once the guard let the request through. */
 export type HandlerSpec =
@@ -63,6 +65,8 @@ export type HandlerSpec =
   | { kind: 'echo' }
   /** The handler throws `error()` (AuthX errors with and without `handleErrors`, pass-through). */
   | { kind: 'throw'; error: () => Error }
+  /** Answers `status` with the JSON `body`, touching nothing of AuthX (implicit refresh). */
+  | { kind: 'json'; status: number; body: object }
 
 /** One route of the app under test. */
 export interface RouteSpec {
@@ -134,12 +138,120 @@ export interface BuildExtra {
    * `express.json({ type: ['application/json', 'application/*+json'] })`; Hono and Fetch read them.
    */
   parseJSONSuffix?: boolean
+  /**
+   * Calls `auth.implicitRefresh(app)` before the routes; a driver whose {@link
+   * AdapterDriver.implicitRefresh} is {@link Missing} rejects.
+   */
+  implicitRefresh?: boolean
+}
+
+/**
+ * A feature a binding does not have, said explicitly: the feature suites assert the reason and
+ * that the binding really has none of the members that would provide it, instead of skipping.
+ */
+export interface Missing {
+  /** Why the framework or runtime has no such integration, and what to do instead. */
+  readonly missing: string
+  /** Members (exports of the entry, members of its AuthX) that would provide it: none may exist. */
+  readonly absent: readonly string[]
+}
+
+/** A WebSocket server of one binding, serving `/ws` and `/plain` on 127.0.0.1. */
+export interface WebSocketApp {
+  /** The framework-bound AuthX instance (its core members are all the suite uses). */
+  auth: CoreAuthX
+  /** `ws://127.0.0.1:<port>` */
+  base: string
+  /** How many times the WebSocket handler of `/ws` ran (a refused upgrade must never reach it). */
+  handlerRuns(): number
+  /**
+   * The framework's own answer to an upgrade request of `path`, sent in process, for bindings
+   * whose server writes only the status line of a refusal on the socket (@hono/node-ws).
+   */
+  inProcess?: (path: string) => Promise<TestResponse>
+  close(): Promise<void>
+}
+
+/** The WebSocket capability of a driver. */
+export interface WebSocketDriver {
+  /**
+   * Serves `/ws`, protected by the binding's WebSocket guard or upgrade helper and answering
+   * `hello <sub>` once open, and `GET /plain` answering `ok`, on the same server.
+   */
+  serve(options: AuthXOptions): Promise<WebSocketApp>
+  /** A refused upgrade reaches a `ws` client with the JSON contract and `WWW-Authenticate`. */
+  refusalBody: boolean
+}
+
+/** One route of an OpenAPI case. */
+export interface OpenAPIRoute {
+  method: 'GET' | 'POST'
+  path: string
+  guard: GuardSpec
+  /** A middleware that is not AuthX's runs before the guard: it must add no security. */
+  audit?: boolean
+}
+
+/** The parts of an OpenAPI document the suite checks. */
+export interface OpenAPIDocument {
+  securitySchemes: unknown
+  paths: Record<string, Record<string, { security?: unknown }>>
+}
+
+/** A framework-bound AuthX as the OpenAPI suite uses it. */
+export interface OpenAPIBinding extends GuardMaker<unknown> {
+  openapiComponents(): unknown
+  openapiSecurityOf(handler: unknown): unknown
+}
+
+/** The OpenAPI capability of a driver. */
+export interface OpenAPIDriver {
+  /**
+   * Builds an app with the routes and returns the document its integration produces:
+   * `@fastify/swagger` with `auth.openapi(app)` on Fastify, `auth.openapi(app)` elsewhere.
+   */
+  document(options: AuthXOptions, routes: OpenAPIRoute[]): Promise<OpenAPIDocument>
+  /** A new binding instance. */
+  binding(options: AuthXOptions): OpenAPIBinding
+  /** The binding's WebSocket protection is a route guard, described like the others. */
+  webSocketGuard: boolean
 }
 
 /** Builds apps of one framework from route specs. */
 export interface AdapterDriver {
   name: 'fastify' | 'express' | 'hono' | 'fetch'
   build(options: AuthXOptions, routes: RouteSpec[], extra?: BuildExtra): Promise<TestApp>
+  /** The names the binding offers: its entry's exports and its AuthX instance's members. */
+  surface(): Promise<ReadonlySet<string>>
+  /** `auth.implicitRefresh(app)` through `build(..., { implicitRefresh: true })`. */
+  implicitRefresh: true | Missing
+  /** WebSocket authentication. */
+  webSocket: WebSocketDriver | Missing
+  /** OpenAPI security of the guarded routes. */
+  openapi: OpenAPIDriver | Missing
+}
+
+/**
+ * Whether a capability is one the driver says its binding lacks.
+ *
+ * @param capability - a driver capability
+ */
+export function isMissing(capability: unknown): capability is Missing {
+  return typeof capability === 'object' && capability !== null && 'missing' in capability
+}
+
+/**
+ * The names a binding offers: its entry module's exports and every member of an instance, up
+ * the prototype chain.
+ *
+ * @param entry - the binding's entry module
+ * @param instance - an AuthX of the binding
+ */
+export function surfaceOf(entry: object, instance: object): ReadonlySet<string> {
+  const names = new Set(Object.keys(entry))
+  for (let o: object | null = instance; o !== null; o = Object.getPrototypeOf(o) as object | null)
+    for (const name of Object.getOwnPropertyNames(o)) names.add(name)
+  return names
 }
 
 /**
@@ -197,6 +309,7 @@ export interface GuardMaker<G> {
   tokenRequired(options: GuardOptions): G
   scopesRequired(scopes: readonly string[], options?: { all?: boolean }): G
   rateLimited(options: { max: number; window: number }): G
+  readonly webSocketRequired?: G
 }
 
 /**
@@ -223,5 +336,9 @@ export function guardOf<G>(auth: GuardMaker<G>, spec: GuardSpec): G | undefined 
       return auth.scopesRequired(spec.scopes, spec.all === undefined ? {} : { all: spec.all })
     case 'rate':
       return auth.rateLimited({ max: spec.max, window: spec.window })
+    case 'websocket':
+      if (auth.webSocketRequired === undefined)
+        throw new TypeError('this binding has no WebSocket guard')
+      return auth.webSocketRequired
   }
 }

@@ -3,18 +3,24 @@
  * through `app.inject` (Fastify's full routing, hooks, parsers and serializers, without a socket).
  */
 import Fastify from 'fastify'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import swagger from '@fastify/swagger'
+import websocket from '@fastify/websocket'
+import * as entry from '../../../src/adapters/fastify.ts'
 import { AuthX } from '../../../src/adapters/fastify.ts'
 import type { AuthXOptions } from '../../../src/index.ts'
-import { guardOf, handlerOf, parseBody, payloadBody } from '../driver.ts'
+import { guardOf, handlerOf, parseBody, payloadBody, surfaceOf } from '../driver.ts'
 import type {
   AdapterDriver,
   BuildExtra,
   HandlerSpec,
+  OpenAPIDocument,
+  OpenAPIRoute,
   RouteSpec,
   TestApp,
   TestRequest,
   TestResponse,
+  WebSocketApp,
 } from '../driver.ts'
 
 async function runHandler(
@@ -53,7 +59,72 @@ async function runHandler(
       return { body: request.body ?? null }
     case 'throw':
       throw spec.error()
+    case 'json':
+      return reply.code(spec.status).send(spec.body)
   }
+}
+
+/** `/ws` behind `webSocketRequired` with `@fastify/websocket`, and `/plain`. */
+async function serveWebSocket(options: AuthXOptions): Promise<WebSocketApp> {
+  const auth = new AuthX(options)
+  const app = Fastify()
+  let runs = 0
+  await app.register(websocket)
+  app.register(async (scoped) => {
+    scoped.get(
+      '/ws',
+      { websocket: true, preValidation: auth.webSocketRequired },
+      (socket, request) => {
+        runs++
+        socket.send(`hello ${auth.payload(request).sub}`)
+      },
+    )
+  })
+  app.get('/plain', async () => 'ok')
+  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  return {
+    auth,
+    base: address.replace('http', 'ws'),
+    handlerRuns: () => runs,
+    close: () => app.close(),
+  }
+}
+
+/** A preHandler that is not AuthX's. */
+function audit(_request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
+  done()
+}
+
+/** The document `@fastify/swagger` generates, with `auth.openapi(app)` called first. */
+async function openapiDocument(
+  options: AuthXOptions,
+  routes: OpenAPIRoute[],
+): Promise<OpenAPIDocument> {
+  const auth = new AuthX(options)
+  const app = Fastify()
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 't', version: '1' },
+      components: { securitySchemes: auth.openapiComponents() },
+    },
+  })
+  auth.openapi(app)
+  for (const route of routes) {
+    const guard = guardOf(auth, route.guard)
+    // Hook arrays, the form apps with several preHandlers use.
+    const preHandler = [
+      ...(route.audit === true ? [audit] : []),
+      ...(guard === undefined ? [] : [guard]),
+    ]
+    app.route({ method: route.method, url: route.path, preHandler, handler: async () => 'ok' })
+  }
+  await app.ready()
+  const doc = app.swagger() as {
+    components: { securitySchemes: unknown }
+    paths: OpenAPIDocument['paths']
+  }
+  await app.close()
+  return { securitySchemes: doc.components.securitySchemes, paths: doc.paths }
 }
 
 /** Builds Fastify apps with `authx-ts/fastify`. */
@@ -68,6 +139,7 @@ export const fastifyDriver: AdapterDriver = {
     const auth = new AuthX(options)
     extra.setup?.(auth)
     if (extra.handleErrors === true) auth.handleErrors(app)
+    if (extra.implicitRefresh === true) auth.implicitRefresh(app)
     if (extra.parseForms === true) {
       // Fastify parses JSON only; a form needs a parser (or @fastify/formbody).
       app.addContentTypeParser(
@@ -140,5 +212,14 @@ export const fastifyDriver: AdapterDriver = {
       handlerRuns: (path) => runs.get(path) ?? 0,
       close: () => app.close(),
     }
+  },
+  surface: () => Promise.resolve(surfaceOf(entry, new AuthX({ secretKey: 'x'.repeat(32) }))),
+  implicitRefresh: true,
+  // @fastify/websocket routes the upgrade request through Fastify, so a refusal is a full reply.
+  webSocket: { serve: serveWebSocket, refusalBody: true },
+  openapi: {
+    document: openapiDocument,
+    binding: (options) => new AuthX(options),
+    webSocketGuard: true,
   },
 }

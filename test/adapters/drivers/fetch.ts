@@ -7,11 +7,12 @@
  * Also exports the helpers the Express and Hono drivers share: building a Fetch `Request` from a
  * {@link TestRequest} and reading a Fetch `Response` into a {@link TestResponse}.
  */
+import * as entry from '../../../src/adapters/fetch.ts'
 import { applyCookies, handleErrors, withAuth } from '../../../src/adapters/fetch.ts'
 import type { AuthContext, FetchHandler, WithAuthOptions } from '../../../src/adapters/fetch.ts'
 import { AuthX } from '../../../src/index.ts'
 import type { AuthXOptions } from '../../../src/index.ts'
-import { handlerOf, parseBody, payloadBody } from '../driver.ts'
+import { handlerOf, parseBody, payloadBody, surfaceOf } from '../driver.ts'
 import type {
   AdapterDriver,
   BuildExtra,
@@ -98,6 +99,8 @@ function guardOf(spec: GuardSpec): WithAuthOptions | undefined {
       return spec.options
     case 'scopes':
       return { type: 'access', scopes: spec.scopes, allScopes: spec.all ?? true }
+    case 'websocket':
+      throw new TypeError('the Fetch integration has no WebSocket guard')
   }
 }
 
@@ -150,6 +153,8 @@ async function runHandler(
       return Response.json({ body: await bodyOf(request) })
     case 'throw':
       throw spec.error()
+    case 'json':
+      return Response.json(spec.body, { status: spec.status })
   }
 }
 
@@ -161,6 +166,8 @@ export const fetchDriver: AdapterDriver = {
     routes: RouteSpec[],
     extra: BuildExtra = {},
   ): Promise<TestApp> {
+    if (extra.implicitRefresh === true)
+      throw new TypeError('the Fetch integration has no implicit refresh')
     const auth = new AuthX(options)
     extra.setup?.(auth)
     const runs = new Map<string, number>()
@@ -225,5 +232,23 @@ export const fetchDriver: AdapterDriver = {
       handlerRuns: (path) => runs.get(path) ?? 0,
       close: () => Promise.resolve(),
     }
+  },
+  surface: () => Promise.resolve(surfaceOf(entry, new AuthX({ secretKey: 'x'.repeat(32) }))),
+  implicitRefresh: {
+    missing:
+      'a Fetch handler returns its own Response, with no hook around it to add a cookie to: ' +
+      'it sets the cookies it wants with applyCookies',
+    absent: ['implicitRefresh'],
+  },
+  webSocket: {
+    missing:
+      'each runtime upgrades in its own way (Bun server.upgrade, Deno.upgradeWebSocket): ' +
+      'call auth.authenticateWebSocket(request) before it',
+    absent: ['webSocketRequired', 'webSocketUpgrade', 'authenticateUpgrade'],
+  },
+  openapi: {
+    missing:
+      'withAuth keeps no route table to describe: use auth.openapiSecurity(options) per route',
+    absent: ['openapi', 'openapiSecurityOf'],
   },
 }

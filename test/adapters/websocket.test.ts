@@ -1,7 +1,10 @@
 /**
- * WebSocket authentication (AuthX scenarios 103-104) on Express (`ws` on the Node server's
- * 'upgrade' event) and Hono (@hono/node-ws), with a real `ws` client: the upgrade is refused
- * with 401 before it happens, and the WebSocket handler never runs.
+ * WebSocket authentication (AuthX scenarios 103-104) on every driver whose binding has it, with a
+ * real `ws` client: the token comes from the query parameter, then the header; a refused upgrade
+ * is answered before it happens and the WebSocket handler never runs. Fastify guards the route
+ * (`webSocketRequired` with @fastify/websocket), Hono too (@hono/node-ws), Express authenticates
+ * the Node server's `'upgrade'` event (`webSocketUpgrade` with `ws`). The Node upgrade helpers'
+ * own refusals (`rejectUpgrade`) are checked at the end.
  */
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
@@ -9,15 +12,13 @@ import { createServer, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
-import express from 'express'
-import { Hono } from 'hono'
-import { serve } from '@hono/node-server'
-import type { ServerType } from '@hono/node-server'
-import { createNodeWebSocket } from '@hono/node-ws'
-import WebSocket, { WebSocketServer } from 'ws'
+import WebSocket from 'ws'
 import { AuthX as ExpressAuthX } from '../../src/adapters/express.ts'
-import { AuthX as HonoAuthX } from '../../src/adapters/hono.ts'
 import { MissingTokenError, StoreUnavailableError } from '../../src/errors.ts'
+import type { AuthX as CoreAuthX } from '../../src/index.ts'
+import { isMissing } from './driver.ts'
+import type { WebSocketApp } from './driver.ts'
+import { DRIVERS } from './drivers/index.ts'
 
 const SECRET = 'websocket-test-secret-at-least-32-bytes'
 
@@ -53,9 +54,9 @@ function connect(url: string, headers: Record<string, string> = {}): Promise<Out
   })
 }
 
-/** The refusals both integrations must give, with the `error_type` of each. */
+/** The refusals every binding must give, with the `error_type` of each. */
 async function refusalCases(
-  auth: ExpressAuthX | HonoAuthX,
+  auth: CoreAuthX,
   base: string,
 ): Promise<[url: string, errorType: string][]> {
   const revoked = auth.createAccessToken('mallory')
@@ -72,75 +73,93 @@ async function refusalCases(
   ]
 }
 
-describe('WebSocket authentication on Express with ws', () => {
-  const auth = new ExpressAuthX({ secretKey: SECRET, queryStringName: 'token' })
-  const app = express()
-  app.get('/plain', (_req, res) => {
-    res.send('ok')
-  })
-  const wss = new WebSocketServer({ noServer: true })
-  const server = createServer(app)
-  let base = ''
-  let handlerRuns = 0
-
-  before(async () => {
-    wss.on('connection', (ws, req) => {
-      handlerRuns++
-      ws.send(`hello ${auth.payload(req).sub}`)
+for (const driver of DRIVERS) {
+  const capability = driver.webSocket
+  if (isMissing(capability)) {
+    describe(`WebSocket authentication [${driver.name}]`, () => {
+      it('is declared missing, with the reason, and the binding really has none', async () => {
+        assert.match(capability.missing, /\w{10}/)
+        const surface = await driver.surface()
+        for (const name of capability.absent) assert.equal(surface.has(name), false, name)
+      })
     })
-    server.on('upgrade', auth.webSocketUpgrade(wss))
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`
-  })
-  after(async () => {
-    wss.close()
-    server.closeAllConnections()
-    server.close()
-    await once(server, 'close')
-  })
+    continue
+  }
 
-  it('accepts a token in the query parameter', async () => {
-    const token = auth.createAccessToken('alice')
-    assert.deepEqual(await connect(`${base}/ws?token=${token}`), { message: 'hello alice' })
-  })
-
-  it('accepts a token in the Authorization header', async () => {
-    const token = auth.createAccessToken('bob')
-    assert.deepEqual(await connect(`${base}/ws`, { authorization: `Bearer ${token}` }), {
-      message: 'hello bob',
+  describe(`WebSocket authentication [${driver.name}]`, () => {
+    let app: WebSocketApp
+    before(async () => {
+      app = await capability.serve({ secretKey: SECRET, queryStringName: 'token' })
     })
-  })
+    after(() => app.close())
 
-  it('prefers the query token over the header', async () => {
-    const q = auth.createAccessToken('query-user')
-    const h = auth.createAccessToken('header-user')
-    assert.deepEqual(await connect(`${base}/ws?token=${q}`, { authorization: `Bearer ${h}` }), {
-      message: 'hello query-user',
+    it('accepts a token in the query parameter', async () => {
+      const token = app.auth.createAccessToken('alice')
+      assert.deepEqual(await connect(`${app.base}/ws?token=${token}`), { message: 'hello alice' })
     })
-  })
 
-  it('refuses with 401, the JSON contract and WWW-Authenticate: no token, invalid, refresh, revoked, expired', async () => {
-    const runs = handlerRuns
-    for (const [url, errorType] of await refusalCases(auth, base)) {
-      const outcome = await connect(url)
-      assert.equal(outcome.status, 401, url)
-      assert.equal(outcome.message, undefined, url)
-      assert.equal(outcome.challenge?.startsWith('Bearer'), true, url)
-      const body = JSON.parse(outcome.body ?? '') as { detail?: unknown; error_type?: unknown }
-      assert.equal(body.error_type, errorType, url)
-      assert.equal(typeof body.detail, 'string', url)
+    it('accepts a token in the Authorization header', async () => {
+      const token = app.auth.createAccessToken('bob')
+      assert.deepEqual(await connect(`${app.base}/ws`, { authorization: `Bearer ${token}` }), {
+        message: 'hello bob',
+      })
+    })
+
+    it('prefers the query token over the header', async () => {
+      const q = app.auth.createAccessToken('query-user')
+      const h = app.auth.createAccessToken('header-user')
+      assert.deepEqual(
+        await connect(`${app.base}/ws?token=${q}`, { authorization: `Bearer ${h}` }),
+        { message: 'hello query-user' },
+      )
+    })
+
+    it(
+      capability.refusalBody
+        ? 'refuses with 401, the JSON contract and WWW-Authenticate: no token, invalid, refresh, revoked, expired'
+        : 'refuses the upgrade with 401: no token, invalid, refresh, revoked, expired',
+      async () => {
+        const runs = app.handlerRuns()
+        for (const [url, errorType] of await refusalCases(app.auth, app.base)) {
+          const outcome = await connect(url)
+          assert.equal(outcome.status, 401, url)
+          assert.equal(outcome.message, undefined, url)
+          if (!capability.refusalBody) continue
+          assert.equal(outcome.challenge?.startsWith('Bearer'), true, url)
+          const body = JSON.parse(outcome.body ?? '') as { detail?: unknown; error_type?: unknown }
+          assert.equal(body.error_type, errorType, url)
+          assert.equal(typeof body.detail, 'string', url)
+        }
+        assert.equal(app.handlerRuns(), runs)
+      },
+    )
+
+    if (!capability.refusalBody) {
+      it('answers each refusal with the JSON contract (seen in process: the socket carries the status only)', async () => {
+        const inProcess = app.inProcess
+        assert.ok(
+          inProcess !== undefined,
+          'a binding whose socket carries no body shows it in process',
+        )
+        const runs = app.handlerRuns()
+        for (const [path, errorType] of await refusalCases(app.auth, '')) {
+          const res = await inProcess(path)
+          assert.equal(res.status, 401, path)
+          assert.equal(res.headers['www-authenticate']?.startsWith('Bearer'), true, path)
+          assert.equal((res.body as { error_type?: unknown }).error_type, errorType, path)
+        }
+        assert.equal(app.handlerRuns(), runs)
+      })
     }
-    assert.equal(handlerRuns, runs)
-  })
 
-  it('still serves ordinary Express routes on the same server', async () => {
-    const res = await fetch(`${base.replace('ws', 'http')}/plain`)
-    assert.equal(await res.text(), 'ok')
+    it('still serves ordinary routes on the same server', async () => {
+      const res = await fetch(`${app.base.replace('ws', 'http')}/plain`)
+      assert.equal(await res.text(), 'ok')
+    })
   })
-})
+}
 
-describe('rejectUpgrade on Express', () => {
+describe('rejectUpgrade (the Node upgrade helpers of the Express binding)', () => {
   /** A server whose upgrade listener authenticates, then refuses with whatever `fail` throws. */
   async function refusing(fail: () => Promise<never>) {
     const auth = new ExpressAuthX({ secretKey: SECRET })
@@ -255,82 +274,5 @@ describe('rejectUpgrade on Express', () => {
     assert.equal(res.status, 401)
     assert.equal(res.headers['set-cookie'], undefined)
     assert.equal(res.headers['x-note'], 'a set-cookie: stolen=1')
-  })
-})
-
-describe('WebSocket authentication on Hono with @hono/node-ws', () => {
-  const auth = new HonoAuthX({ secretKey: SECRET, queryStringName: 'token' })
-  const app = new Hono()
-  const nodeWs = createNodeWebSocket({ app })
-  const upgradeWebSocket = nodeWs.upgradeWebSocket
-  let server: ServerType
-  let base = ''
-  let handlerRuns = 0
-
-  before(async () => {
-    app.get(
-      '/ws',
-      auth.webSocketRequired,
-      upgradeWebSocket((c) => {
-        handlerRuns++
-        const sub = auth.payload(c).sub
-        return {
-          onOpen: (_event, ws) => {
-            ws.send(`hello ${sub}`)
-          },
-        }
-      }),
-    )
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve())
-    })
-    nodeWs.injectWebSocket(server)
-    base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`
-  })
-  after(async () => {
-    await new Promise((resolve) => server.close(resolve))
-  })
-
-  it('accepts a token in the query parameter', async () => {
-    const token = auth.createAccessToken('alice')
-    assert.deepEqual(await connect(`${base}/ws?token=${token}`), { message: 'hello alice' })
-  })
-
-  it('accepts a token in the Authorization header', async () => {
-    const token = auth.createAccessToken('bob')
-    assert.deepEqual(await connect(`${base}/ws`, { authorization: `Bearer ${token}` }), {
-      message: 'hello bob',
-    })
-  })
-
-  it('prefers the query token over the header', async () => {
-    const q = auth.createAccessToken('query-user')
-    const h = auth.createAccessToken('header-user')
-    assert.deepEqual(await connect(`${base}/ws?token=${q}`, { authorization: `Bearer ${h}` }), {
-      message: 'hello query-user',
-    })
-  })
-
-  it('refuses the upgrade with 401: no token, invalid, refresh, revoked, expired', async () => {
-    const runs = handlerRuns
-    for (const [url] of await refusalCases(auth, base)) {
-      const outcome = await connect(url)
-      assert.equal(outcome.status, 401, url)
-      assert.equal(outcome.message, undefined, url)
-    }
-    assert.equal(handlerRuns, runs)
-  })
-
-  it('answers each refusal with the JSON contract (seen through app.request: @hono/node-ws sends the status only)', async () => {
-    const runs = handlerRuns
-    for (const [url, errorType] of await refusalCases(auth, 'http://localhost')) {
-      const res = await app.request(url, {
-        headers: { upgrade: 'websocket', connection: 'Upgrade' },
-      })
-      assert.equal(res.status, 401, url)
-      assert.equal(res.headers.get('www-authenticate')?.startsWith('Bearer'), true, url)
-      assert.equal(((await res.json()) as { error_type?: unknown }).error_type, errorType, url)
-    }
-    assert.equal(handlerRuns, runs)
   })
 })
