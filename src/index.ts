@@ -16,6 +16,7 @@ export type {
   CreateTokenOptions,
   CreateTokenPairOptions,
   GetTokenOptions,
+  GuardBodyOptions,
   GuardOptions,
   PendingRefresh,
   SubjectGetter,
