@@ -183,7 +183,7 @@ export class AuthX {
    * const payload = await auth.verifyToken(refresh, { verifyType: true })
    * ```
    */
-  async verifyToken<Extra extends CustomClaims = CustomClaims>(
+  verifyToken<Extra extends CustomClaims = CustomClaims>(
     token: string | RequestToken,
     options: VerifyOptions = {},
   ): Promise<TokenPayload<Extra>> {
@@ -244,7 +244,7 @@ export class AuthX {
    * @returns the verified payload
    * @throws AuthXError subclasses, rendered by the adapters as the JSON contract
    */
-  async authenticate<Extra extends CustomClaims = CustomClaims>(
+  authenticate<Extra extends CustomClaims = CustomClaims>(
     request: RequestLike,
     options: GuardOptions = {},
   ): Promise<TokenPayload<Extra>> {
@@ -370,7 +370,7 @@ export class AuthX {
    * return Response.json(await auth.refresh(found), { headers: { 'cache-control': 'no-store' } })
    * ```
    */
-  async refresh(token: string | RequestToken, options: RefreshOptions = {}): Promise<TokenPair> {
+  refresh(token: string | RequestToken, options: RefreshOptions = {}): Promise<TokenPair> {
     return refresh(this.#engine, token, options)
   }
 
@@ -381,17 +381,17 @@ export class AuthX {
    * @param sub - the subject
    * @param options - client address, user agent, data, lifetime
    */
-  async createSession(sub: string, options: CreateSessionOptions = {}): Promise<SessionRecord> {
+  createSession(sub: string, options: CreateSessionOptions = {}): Promise<SessionRecord> {
     return createSession(this.#engine, sub, options)
   }
 
   /** A session by id, or null. @param id - the session id */
-  async getSession(id: string): Promise<SessionRecord | null> {
+  getSession(id: string): Promise<SessionRecord | null> {
     return getSession(this.#engine, id)
   }
 
   /** The live sessions of a subject. @param sub - the subject */
-  async listSessions(sub: string): Promise<SessionRecord[]> {
+  listSessions(sub: string): Promise<SessionRecord[]> {
     return listSessions(this.#engine, sub)
   }
 
@@ -401,7 +401,7 @@ export class AuthX {
    * @param id - the session id
    * @returns whether the session existed
    */
-  async revokeSession(id: string): Promise<boolean> {
+  revokeSession(id: string): Promise<boolean> {
     return revokeSession(this.#engine, id)
   }
 
@@ -411,7 +411,7 @@ export class AuthX {
    * @param sub - the subject
    * @returns how many sessions ended
    */
-  async revokeAllSessions(sub: string): Promise<number> {
+  revokeAllSessions(sub: string): Promise<number> {
     return revokeAllSessions(this.#engine, sub)
   }
 
@@ -434,7 +434,7 @@ export class AuthX {
    * @param limit - from {@link AuthX.rateLimit}
    * @throws RateLimitExceededError (429) with the real seconds until the next slot
    */
-  async enforceRateLimit(request: RequestLike, limit: ResolvedRateLimit): Promise<void> {
+  enforceRateLimit(request: RequestLike, limit: ResolvedRateLimit): Promise<void> {
     return enforceRateLimit(this.#engine, request, limit)
   }
 
@@ -449,7 +449,7 @@ export class AuthX {
    * @param request - a Fetch `Request` or a `RequestView`
    * @returns the pending refresh, or null when nothing should be refreshed
    */
-  async prepareImplicitRefresh(request: RequestLike): Promise<PendingRefresh | null> {
+  prepareImplicitRefresh(request: RequestLike): Promise<PendingRefresh | null> {
     return prepareImplicitRefresh(this.#engine, request)
   }
 
@@ -461,7 +461,7 @@ export class AuthX {
    * @param request - a Fetch `Request` or a `RequestView` of the upgrade request
    * @throws AuthXError subclasses (401) before any upgrade happens
    */
-  async authenticateWebSocket<Extra extends CustomClaims = CustomClaims>(
+  authenticateWebSocket<Extra extends CustomClaims = CustomClaims>(
     request: RequestLike,
   ): Promise<TokenPayload<Extra>> {
     return this.authenticate<Extra>(request, WEBSOCKET_GUARD)
