@@ -59,8 +59,9 @@ void describe('login-type laundering', () => {
   })
 
   void test('a token without login_type is a mismatch for a typed instance', async () => {
-    const { admin } = adminAndUser()
-    const untyped = new CoreAuthX({ secretKey: SECRET })
+    const { admin, time } = adminAndUser()
+    // On the same clock, so the only difference between the two is the login type.
+    const untyped = new CoreAuthX({ secretKey: SECRET, clock: () => time.now })
     const refresh = untyped.createRefreshToken('mallory')
     await assert.rejects(admin.refresh(refresh), (error: unknown) => {
       assert.ok(error instanceof LoginTypeMismatchError)
@@ -74,8 +75,8 @@ void describe('login-type laundering', () => {
   })
 
   void test('an untyped instance does not re-stamp a typed token as untyped', async () => {
-    const { user } = adminAndUser()
-    const untyped = new CoreAuthX({ secretKey: SECRET })
+    const { user, time } = adminAndUser()
+    const untyped = new CoreAuthX({ secretKey: SECRET, clock: () => time.now })
     await assert.rejects(
       untyped.refresh(user.createRefreshToken('mallory')),
       LoginTypeMismatchError,
