@@ -7,8 +7,7 @@
  * when the token was revoked during the request.
  */
 import type { AuthXConfig } from '../config/index.ts'
-import { assertDerivable, familyDeadlineOf } from '../core/derived.ts'
-import { carriedClaims } from '../core/derived.ts'
+import { assertDerivable, carriedClaims, familyDeadlineOf } from '../core/derived.ts'
 import type { Engine } from '../core/engine.ts'
 import { isFetchRequest } from '../core/pipeline.ts'
 import { AuthXError } from '../errors.ts'
@@ -89,7 +88,7 @@ export function isImplicitRefreshEligible(
  *
  * @param status - the HTTP status of the response
  */
-export function isRefreshableStatus(status: number): boolean {
+function isRefreshableStatus(status: number): boolean {
   return status >= 200 && status < 400
 }
 
