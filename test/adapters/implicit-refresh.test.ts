@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { resolveConfig } from '../../src/config/index.ts'
 import { isImplicitRefreshEligible } from '../../src/features/implicit-refresh.ts'
+import { AuthX } from '../../src/index.ts'
 import type { AuthXOptions } from '../../src/index.ts'
 import { isMissing } from './driver.ts'
 import type { AdapterDriver, HandlerSpec, RouteSpec, TestApp, TestResponse } from './driver.ts'
@@ -114,6 +115,25 @@ for (const driver of DRIVERS) {
       assert.deepEqual(payload.scopes, ['read', 'write'])
       assert.equal(payload.fresh, false)
       assert.ok((payload.timeUntilExpiry() ?? 0) > 300)
+    })
+
+    it("never turns another login type's cookie into this instance's (login-type laundering)", async () => {
+      const start = 1_900_000_000
+      const { get } = await setup(driver, { loginType: 'admin' }, start)
+      // A user instance sharing the secret, as two AuthManager instances may.
+      const user = new AuthX({
+        secretKey: SECRET,
+        tokenLocation: ['cookies'],
+        cookieCsrfProtect: false,
+        loginType: 'user',
+        clock: () => start,
+      })
+      const res = await get('/page', user.createAccessToken('mallory', { expiresIn: 30 }))
+      assert.equal(res.status, 200)
+      assert.deepEqual(res.setCookies, [])
+      // An admin cookie on the same instance is refreshed: the refusal above is about the type.
+      const admin = await setup(driver, { loginType: 'admin' }, start)
+      assert.notEqual(refreshed(await admin.get('/page', admin.token(30))), undefined)
     })
 
     it('scenario 97: a token with 1 h left is not refreshed', async () => {
