@@ -48,7 +48,6 @@ import { WEBSOCKET_GUARD } from './features/websocket.ts'
 import type { RequestToken } from './request/extract.ts'
 import { deletionCookies } from './response/cookies.ts'
 import type { SetCookie } from './response/cookies.ts'
-import { assertId } from './stores/contract.ts'
 import { MemoryStore } from './stores/memory.ts'
 import type { SessionRecord, Store } from './stores/types.ts'
 import type { VerifiedTokenCacheStats } from './token/cache.ts'
@@ -345,7 +344,6 @@ export class AuthX {
    * @param sub - the subject
    */
   async revokeAllForSubject(sub: string): Promise<void> {
-    assertId('AuthX.revokeAllForSubject', 'sub', sub)
     await this.#engine.revocation.revokeSubject(sub)
   }
 

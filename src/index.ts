@@ -89,7 +89,7 @@ export type {
   Store,
 } from './stores/types.ts'
 export type { RateLimitOptions, ResolvedRateLimit } from './features/rate-limit.ts'
-export type { RotationOptions } from './features/rotation.ts'
+export type { RotationOptions } from './config/options.ts'
 export type { CreateSessionOptions } from './features/sessions.ts'
 export type { SecurityRequirement, SecurityScheme } from './features/openapi.ts'
 export { AuthManager } from './authz/manager.ts'

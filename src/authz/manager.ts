@@ -11,6 +11,7 @@
  */
 import { AuthX } from '../authx.ts'
 import { loginTypeOf } from '../core/derived.ts'
+import { toView } from '../core/pipeline.ts'
 import type { RequestLike, RequestView, TokenLocation } from '../types.ts'
 import type {
   CreateTokenOptions,
@@ -26,7 +27,6 @@ import {
   LoginTypeMismatchError,
   PolicyDeniedError,
 } from '../errors.ts'
-import { viewFromRequest } from '../request/view.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 import { PolicyEngine, buildPolicyEnvironment } from './policy/index.ts'
 import type { PolicyDecision, PolicyEvaluator, PolicyRule } from './policy/index.ts'
@@ -81,10 +81,6 @@ export interface PolicyRequiredOptions {
   env?: PerRequest<Readonly<Record<string, unknown>>>
   /** What the token must satisfy. @defaultValue an access token */
   token?: GuardOptions | undefined
-}
-
-function isFetchRequest(value: RequestLike): value is Request {
-  return typeof Request !== 'undefined' && value instanceof Request
 }
 
 async function resolve<T>(
@@ -271,7 +267,7 @@ export class AuthManager<A extends AuthX = AuthX> {
     options: GuardOptions = {},
   ): Promise<TokenPayload<Extra>> {
     const auth = this.get(loginType)
-    const view = await this.#view(auth, request, options)
+    const view = await toView(auth.config, request, options.locations)
     // Scopes wait until the login type is known to be right: a foreign token must say
     // "wrong login type", not "missing scope".
     const { scopes, allScopes, ...pipeline } = options
@@ -288,16 +284,6 @@ export class AuthManager<A extends AuthX = AuthX> {
     this.#checkLoginType(payload, loginType)
     if (scopes !== undefined) auth.checkScopes(payload, scopes, allScopes ?? true)
     return payload
-  }
-
-  /** The view of a Fetch request, built once (the body is read at most once). */
-  async #view(auth: A, request: RequestLike, options: GuardOptions): Promise<RequestView> {
-    if (!isFetchRequest(request)) return request
-    const locations = options.locations ?? auth.config.tokenLocation
-    return viewFromRequest(request, {
-      json: locations.includes('json'),
-      form: auth.config.csrfCheckForm,
-    })
   }
 
   /** The login type of the request's token when another registered instance accepts it. */
@@ -373,7 +359,7 @@ export class AuthManager<A extends AuthX = AuthX> {
           message: 'A request or token payload is required for policy authorization',
         })
       }
-      const view = await this.#view(auth, request, options.token ?? {})
+      const view = await toView(auth.config, request, options.token?.locations)
       request = view
       payload = await this.authenticate(loginType, view, options.token)
     } else this.#checkLoginType(payload, loginType)

@@ -47,6 +47,16 @@ export async function toView(
 }
 
 /**
+ * The view of a request whose body nobody needs: rate limits and implicit refresh read only the
+ * method, path, headers and cookies, so a Fetch `Request`'s body is left unread.
+ *
+ * @param request - a Fetch `Request` or a view
+ */
+export async function toBodilessView(request: RequestLike): Promise<RequestView> {
+  return isFetchRequest(request) ? viewFromRequest(request, { json: false, form: false }) : request
+}
+
+/**
  * Finds a token in a request without verifying it.
  *
  * @param config - the instance's configuration

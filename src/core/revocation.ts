@@ -8,6 +8,7 @@
  */
 import type { AuthXConfig } from '../config/index.ts'
 import { RevokedTokenError, StoreUnavailableError } from '../errors.ts'
+import { assertId } from '../stores/contract.ts'
 import type { MemoryStore } from '../stores/memory.ts'
 import type { Store } from '../stores/types.ts'
 import type { TokenPayload } from '../token/payload.ts'
@@ -113,6 +114,7 @@ export class Revocation {
    * @param sub - the subject
    */
   async revokeSubject(sub: string): Promise<void> {
+    assertId('AuthX.revokeAllForSubject', 'sub', sub)
     const config = this.#config
     const now = config.clock()
     await callStore(() => this.#store.revokeSubject(sub, now, longestExpiry(config)))

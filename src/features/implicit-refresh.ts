@@ -9,11 +9,10 @@
 import type { AuthXConfig } from '../config/index.ts'
 import { assertDerivable, carriedClaims, familyDeadlineOf } from '../core/derived.ts'
 import type { Engine } from '../core/engine.ts'
-import { isFetchRequest } from '../core/pipeline.ts'
+import { toBodilessView } from '../core/pipeline.ts'
 import { AuthXError } from '../errors.ts'
 import { isCsrfMethod } from '../request/csrf.ts'
 import { extractToken } from '../request/extract.ts'
-import { viewFromRequest } from '../request/view.ts'
 import type { SetCookie } from '../response/cookies.ts'
 import type { TokenPayload } from '../token/payload.ts'
 import type { RequestLike } from '../types.ts'
@@ -114,9 +113,7 @@ export async function prepareImplicitRefresh(
   request: RequestLike,
 ): Promise<PendingRefresh | null> {
   const { config, revocation } = engine
-  const view = isFetchRequest(request)
-    ? await viewFromRequest(request, { json: false, form: false })
-    : request
+  const view = await toBodilessView(request)
   if (!isImplicitRefreshEligible(config, view.method, view.path)) return null
   let source: string
   let payload: TokenPayload

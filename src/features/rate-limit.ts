@@ -4,13 +4,12 @@
  * time left in the window, not the whole window as AuthX reported.
  */
 import type { Engine } from '../core/engine.ts'
-import { isFetchRequest } from '../core/pipeline.ts'
+import { toBodilessView } from '../core/pipeline.ts'
 import { callStore } from '../core/retention.ts'
 import { RateLimitExceededError } from '../errors.ts'
 import type { Duration } from '../internal/duration.ts'
 import { parseDuration } from '../internal/duration.ts'
 import { toWellFormed } from '../internal/well-formed.ts'
-import { viewFromRequest } from '../request/view.ts'
 import type { RequestLike, RequestView } from '../types.ts'
 
 /** Options of a rate limit. */
@@ -140,9 +139,7 @@ export async function enforceRateLimit(
   request: RequestLike,
   limit: ResolvedRateLimit,
 ): Promise<void> {
-  const view = isFetchRequest(request)
-    ? await viewFromRequest(request, { json: false, form: false })
-    : request
+  const view = await toBodilessView(request)
   // A key built from request data may hold a lone surrogate: folding it to U+FFFD can only merge
   // buckets (a stricter limit), where refusing it would turn bad input into a 503.
   const key = `ratelimit:${toWellFormed(await limit.key(view))}`

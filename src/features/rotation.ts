@@ -17,9 +17,6 @@ import { hasRequiredScopes } from '../scopes.ts'
 import type { RefreshUse } from '../stores/types.ts'
 import { touchSession } from './sessions.ts'
 
-export { FAMILY_DEADLINE_CLAIM } from '../core/derived.ts'
-export type { RotationOptions } from '../config/options.ts'
-
 /** Options of a refresh. */
 export interface RefreshOptions {
   /** Narrow the new tokens to these scopes (never widen: each must be granted by the source). */
