@@ -1,0 +1,65 @@
+// Runs before `npm start` and `npm test` (the `prestart` and `pretest` scripts): installs exactly
+// what package-lock.json pins, with `npm ci`, when node_modules is missing or does not match the
+// lockfile, so both commands work straight after `git clone`. It must run before anything is
+// installed, so it uses Node's own modules only.
+//
+// "Matches" compares the lockfile with the one npm writes into node_modules after every install
+// (node_modules/.package-lock.json): every package npm installed must be at the version the
+// lockfile pins and still on disk, and every package the lockfile pins must be installed unless
+// it is optional (the platform-specific binaries of other systems are never installed). Content,
+// not modification times: a checkout or a copy changes the times without changing what is needed.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+/**
+ * Why node_modules must be (re)installed, or null when it matches the lockfile.
+ * @returns {string | null}
+ */
+function staleReason() {
+  const installedPath = join(root, 'node_modules', '.package-lock.json')
+  if (!existsSync(installedPath)) return 'node_modules is missing'
+  /** @type {Record<string, { version?: string, optional?: boolean }>} */
+  const pinned = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages ?? {}
+  /** @type {Record<string, { version?: string }>} */
+  let installed
+  try {
+    installed = JSON.parse(readFileSync(installedPath, 'utf8')).packages ?? {}
+  } catch {
+    return 'node_modules/.package-lock.json is unreadable'
+  }
+  for (const [path, entry] of Object.entries(pinned)) {
+    if (path === '') continue // the project itself
+    const have = installed[path]
+    if (have === undefined) {
+      if (entry.optional === true) continue
+      return `${path} is not installed`
+    }
+    if (have.version !== entry.version) {
+      return `${path} is ${have.version ?? 'unversioned'}, package-lock.json pins ${entry.version ?? 'none'}`
+    }
+  }
+  for (const path of Object.keys(installed)) {
+    if (!(path in pinned)) return `${path} is installed but no longer in package-lock.json`
+    if (!existsSync(join(root, path, 'package.json'))) return `${path} was removed from disk`
+  }
+  return null
+}
+
+const reason = staleReason()
+if (reason !== null) {
+  console.error(`Installing dependencies from package-lock.json (npm ci): ${reason}.`)
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  })
+  if (result.status !== 0) {
+    console.error('npm ci failed; fix the error above, then run the command again.')
+    process.exit(result.status ?? 1)
+  }
+}
