@@ -7,13 +7,13 @@
  */
 import type { AuthXConfig } from '../config/index.ts'
 import { InsufficientScopeError, MissingTokenError } from '../errors.ts'
-import { isCsrfMethod } from '../request/csrf.ts'
 import { extractToken, requireToken } from '../request/extract.ts'
 import type { RequestToken } from '../request/extract.ts'
 import { viewFromRequest } from '../request/view.ts'
 import { hasRequiredScopes } from '../scopes.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 import type { RequestLike, RequestView, TokenLocation } from '../types.ts'
+import { publishAuthenticationFailed } from './audit.ts'
 import type { Engine } from './engine.ts'
 import type { GetTokenOptions, GuardOptions } from './options.ts'
 
@@ -102,13 +102,11 @@ function verifyRequest<Extra extends CustomClaims>(
     type: options.type ?? 'access',
     locations: options.locations,
   })
-  const verifyCsrf =
-    options.verifyCsrf ??
-    (config.cookieCsrfProtect && isCsrfMethod(config.csrfMethods, view.method))
+  // CSRF: unless the route forces it, the verifier applies the rule extraction applied (`csrfApplies`).
   const payload = engine.verifier.verify<Extra>(found, {
     verifyType: options.verifyType,
     verifyFresh: options.verifyFresh,
-    verifyCsrf,
+    verifyCsrf: options.verifyCsrf,
   })
   return { token: found.token, payload }
 }
@@ -127,10 +125,16 @@ export async function authenticate<Extra extends CustomClaims = CustomClaims>(
   options: GuardOptions,
 ): Promise<TokenPayload<Extra>> {
   const view = await toView(engine.config, request, options.locations)
-  const { token, payload } = verifyRequest<Extra>(engine, view, options)
-  if (engine.revocation.consulted) await engine.revocation.check(token, payload)
-  if (options.scopes !== undefined) assertScopes(payload, options.scopes, options.allScopes ?? true)
-  return payload
+  try {
+    const { token, payload } = verifyRequest<Extra>(engine, view, options)
+    if (engine.revocation.consulted) await engine.revocation.check(token, payload)
+    if (options.scopes !== undefined)
+      assertScopes(payload, options.scopes, options.allScopes ?? true)
+    return payload
+  } catch (error) {
+    publishAuthenticationFailed(error, 'authenticate', view)
+    throw error
+  }
 }
 
 /**
@@ -148,7 +152,13 @@ export function authenticateSync(
   options: GuardOptions,
 ): TokenPayload | undefined {
   if (engine.revocation.consulted) return undefined
-  const { payload } = verifyRequest(engine, view, options)
-  if (options.scopes !== undefined) assertScopes(payload, options.scopes, options.allScopes ?? true)
-  return payload
+  try {
+    const { payload } = verifyRequest(engine, view, options)
+    if (options.scopes !== undefined)
+      assertScopes(payload, options.scopes, options.allScopes ?? true)
+    return payload
+  } catch (error) {
+    publishAuthenticationFailed(error, 'authenticate', view)
+    throw error
+  }
 }

@@ -13,7 +13,7 @@ import {
   LoginTypeMismatchError,
   RefreshTokenRequiredError,
 } from '../errors.ts'
-import { csrfMatches } from '../request/csrf.ts'
+import { csrfExpected, csrfMatches } from '../request/csrf.ts'
 import type { RequestToken } from '../request/extract.ts'
 import { VerifiedTokenCache } from '../token/cache.ts'
 import { validateClaims } from '../token/claims.ts'
@@ -86,7 +86,11 @@ export class TokenVerifier {
     if (options.verifyFresh === true && !payload.fresh) throw new FreshTokenRequiredError()
     const presented = options.csrf ?? (typeof token === 'string' ? undefined : token.csrf)
     const cookieToken = typeof token !== 'string' && token.location === 'cookies'
-    if ((options.verifyCsrf ?? true) && (cookieToken || options.csrf !== undefined)) {
+    // By default, the rule extraction applied on the token's request (`csrfApplies`), so a
+    // guard and verifyToken/refresh judge the same request alike.
+    const verifyCsrf =
+      options.verifyCsrf ?? (csrfExpected(config, token) || options.csrf !== undefined)
+    if (verifyCsrf && (cookieToken || options.csrf !== undefined)) {
       if (presented === undefined || !csrfMatches(presented, payload.csrf ?? ''))
         throw new CSRFError()
     }

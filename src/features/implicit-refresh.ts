@@ -11,7 +11,6 @@ import { assertDerivable, carriedClaims, familyDeadlineOf } from '../core/derive
 import type { Engine } from '../core/engine.ts'
 import { toBodilessView } from '../core/pipeline.ts'
 import { AuthXError } from '../errors.ts'
-import { isCsrfMethod } from '../request/csrf.ts'
 import { extractToken } from '../request/extract.ts'
 import type { SetCookie } from '../response/cookies.ts'
 import type { TokenPayload } from '../token/payload.ts'
@@ -121,9 +120,9 @@ export async function prepareImplicitRefresh(
     const found = extractToken(view, config, { type: 'access', locations: ['cookies'] })
     if (found === null) return null
     source = found.token
-    // The same CSRF rule as the guards: a cross-site request gets no new cookie either.
-    const verifyCsrf = config.cookieCsrfProtect && isCsrfMethod(config.csrfMethods, view.method)
-    payload = await engine.verify(found, { verifyCsrf })
+    // The same CSRF rule as the guards (`csrfApplies`, recorded on the token by extraction): a
+    // cross-site request gets no new cookie either.
+    payload = await engine.verify(found)
     assertDerivable(config, payload)
   } catch (error) {
     // Any auth failure just means "nothing to refresh"; the route's own guard decides access.

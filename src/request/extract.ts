@@ -6,7 +6,7 @@
 import type { AuthXConfig } from '../config/index.ts'
 import type { RequestView, TokenLocation, TokenType } from '../types.ts'
 import { JWTDecodeError, MissingCSRFTokenError, MissingTokenError } from '../errors.ts'
-import { isCsrfMethod } from './csrf.ts'
+import { csrfApplies, markCsrfExempt } from './csrf.ts'
 import { isJSONContentType } from './view.ts'
 
 /** A token found in a request, not yet verified. */
@@ -57,23 +57,22 @@ function fromCookies(view: RequestView, config: AuthXConfig, type: TokenType): F
   const name = access ? config.accessCookieName : config.refreshCookieName
   const token = view.cookie(name)
   if (token === undefined || token === '') return `no ${name} cookie`
-  let csrf: string | undefined
-  if (config.cookieCsrfProtect && isCsrfMethod(config.csrfMethods, view.method)) {
-    const headerName = access ? config.accessCsrfHeaderName : config.refreshCsrfHeaderName
-    csrf = view.header(headerName.toLowerCase())
-    if ((csrf === undefined || csrf === '') && config.csrfCheckForm) {
-      const form = view.form()
-      const field =
-        form !== null && typeof form === 'object'
-          ? (form as Record<string, unknown>)[
-              access ? config.accessCsrfFieldName : config.refreshCsrfFieldName
-            ]
-          : undefined
-      csrf = typeof field === 'string' ? field : undefined
-    }
-    if (csrf === undefined || csrf === '')
-      throw new MissingCSRFTokenError({ reason: `cookie ${name} without the ${headerName} header` })
+  if (!csrfApplies(config, view.method))
+    return markCsrfExempt({ token, csrf: undefined, type, location: 'cookies' })
+  const headerName = access ? config.accessCsrfHeaderName : config.refreshCsrfHeaderName
+  let csrf = view.header(headerName.toLowerCase())
+  if ((csrf === undefined || csrf === '') && config.csrfCheckForm) {
+    const form = view.form()
+    const field =
+      form !== null && typeof form === 'object'
+        ? (form as Record<string, unknown>)[
+            access ? config.accessCsrfFieldName : config.refreshCsrfFieldName
+          ]
+        : undefined
+    csrf = typeof field === 'string' ? field : undefined
   }
+  if (csrf === undefined || csrf === '')
+    throw new MissingCSRFTokenError({ reason: `cookie ${name} without the ${headerName} header` })
   return { token, csrf, type, location: 'cookies' }
 }
 
