@@ -15,6 +15,8 @@ import { encodeSegment, signCompact } from '../token/jws.ts'
 import type { JSONObject } from '../token/jws.ts'
 import { RESERVED_CLAIMS } from '../token/payload.ts'
 import type { TokenType } from '../types.ts'
+import { tokenIssuedChannel } from './audit.ts'
+import type { TokenIssuedEvent } from './audit.ts'
 import { FAMILY_DEADLINE_CLAIM } from './derived.ts'
 import type { CreateTokenOptions, CreateTokenPairOptions, TokenPair } from './options.ts'
 
@@ -128,7 +130,21 @@ export class TokenMinter {
         })
       }
     }
-    return signCompact(key, this.#headerSegment(options.headers), claims)
+    const token = signCompact(key, this.#headerSegment(options.headers), claims)
+    if (tokenIssuedChannel.hasSubscribers) {
+      const event: TokenIssuedEvent = {
+        type,
+        sub: subject,
+        jti: claims.jti as string,
+        exp: (claims.exp as number | undefined) ?? null,
+        fresh: claims.fresh === true,
+        scopes: options.scopes,
+        sid: options.sessionId,
+        fam: claims.fam as string | undefined,
+      }
+      tokenIssuedChannel.publish(event)
+    }
+    return token
   }
 
   /**
