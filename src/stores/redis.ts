@@ -446,7 +446,8 @@ export class RedisStore implements Store {
  *
  * @param url - a Redis URL such as `redis://user:pass@host:6379/0`
  * @param options - store options, plus `redis` for extra ioredis options
- * @throws Error (with the connection error as `cause`) when the first connection fails;
+ * @throws Error naming the URL (without its credentials) and why, with the connection error as
+ *   `cause`, when the first connection fails;
  *   TypeError for a bad `commandTimeoutMs` or `prefix`, before connecting
  *
  * @example
@@ -468,8 +469,12 @@ export async function createRedisStore(
     lazyConnect: true,
   })
   // The connection error is reported by the rejection below: keep ioredis from also printing it
-  // as an unhandled 'error' event. Later errors are the application's to listen to.
-  const ignore = (): void => {}
+  // as an unhandled 'error' event, and keep it, since `connect()` itself only rejects with
+  // "Connection is closed". Later errors are the application's to listen to.
+  let socketError: unknown
+  const remember = (error: unknown): void => {
+    socketError = error
+  }
   let store: RedisStore
   try {
     // Options are checked before connecting, so a bad one leaves no connection behind.
@@ -478,18 +483,46 @@ export async function createRedisStore(
     client.disconnect()
     throw error
   }
-  client.on('error', ignore)
+  client.on('error', remember)
   try {
     await client.connect()
   } catch (error) {
     // Stop the reconnection loop: nobody holds this client.
     client.disconnect()
-    throw new Error('createRedisStore: cannot connect to Redis', { cause: error })
+    const cause = socketError ?? error
+    const why = cause instanceof Error ? cause.message : String(cause)
+    // The socket's error is the cause worth keeping; the caught one only says the client closed.
+    const message = `createRedisStore: cannot connect to Redis at ${redactRedisUrl(url)}: ${why}`
+    // eslint-disable-next-line preserve-caught-error
+    throw new Error(message, { cause })
   } finally {
-    client.off('error', ignore)
+    client.off('error', remember)
   }
   await warnIfEvicting(store)
   return store
+}
+
+/**
+ * A Redis URL fit for an error message: the user name and password are replaced with `***`.
+ * Text that does not parse as a URL loses everything up to its last `@`, where credentials
+ * would be.
+ *
+ * @param url - the URL given to {@link createRedisStore}
+ * @returns the URL without credentials
+ */
+function redactRedisUrl(url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    const at = url.lastIndexOf('@')
+    return at === -1 ? url : `***@${url.slice(at + 1)}`
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    parsed.username = '***'
+    parsed.password = ''
+  }
+  return parsed.href
 }
 
 /**
