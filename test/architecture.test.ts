@@ -24,10 +24,13 @@ const FORBIDDEN = [
   /^express(\/|$)/,
   /^hono(\/|$)/,
   /^@hono\//,
+  /^koa(\/|$)/,
+  /^@koa\//,
+  /^@nestjs\//,
   /^ioredis(\/|$)/,
   /^(node:)?https?$/,
   /^(node:)?http2$/,
-  /^authx-ts\/(fastify|express|hono|redis)$/,
+  /^authx-ts\/(fastify|express|hono|koa|nestjs|redis)$/,
 ]
 const isForbidden = (specifier: string): boolean => FORBIDDEN.some((re) => re.test(specifier))
 

@@ -219,7 +219,7 @@ export interface OpenAPIDriver {
 
 /** Builds apps of one framework from route specs. */
 export interface AdapterDriver {
-  name: 'fastify' | 'express' | 'hono' | 'fetch'
+  name: 'fastify' | 'express' | 'hono' | 'fetch' | 'koa' | 'nestjs-express' | 'nestjs-fastify'
   build(options: AuthXOptions, routes: RouteSpec[], extra?: BuildExtra): Promise<TestApp>
   /** The names the binding offers: its entry's exports and its AuthX instance's members. */
   surface(): Promise<ReadonlySet<string>>

@@ -23,6 +23,8 @@ const ENTRIES = [
   'examples/quickstart-express/main.ts',
   'examples/quickstart-hono/main.ts',
   'examples/fetch/main.ts',
+  'examples/quickstart-koa/main.ts',
+  'examples/quickstart-nestjs/main.ts',
 ].filter((entry) => existsSync(join(ROOT, entry)))
 
 /** Starts a quickstart and resolves once it prints that it listens. */

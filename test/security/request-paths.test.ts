@@ -459,6 +459,7 @@ const SHARED_PATTERN: Record<string, boolean> = {
   express: true,
   hono: true,
   fetch: false,
+  koa: true,
 }
 
 for (const driver of DRIVERS) {

@@ -7,6 +7,13 @@ import { expressDriver } from './express.ts'
 import { fastifyDriver } from './fastify.ts'
 import { fetchDriver } from './fetch.ts'
 import { honoDriver } from './hono.ts'
+import { koaDriver } from './koa.ts'
 
 /** The drivers under test. */
-export const DRIVERS: AdapterDriver[] = [fastifyDriver, expressDriver, honoDriver, fetchDriver]
+export const DRIVERS: AdapterDriver[] = [
+  fastifyDriver,
+  expressDriver,
+  honoDriver,
+  fetchDriver,
+  koaDriver,
+]
