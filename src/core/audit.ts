@@ -195,8 +195,15 @@ export const rateLimitHitChannel: Channel = channel(AUDIT_CHANNELS.rateLimitHit)
 export const storeUnavailableChannel: Channel = channel(AUDIT_CHANNELS.storeUnavailable)
 
 /**
- * Publishes a refused authentication, if anyone listens. Called from `catch` blocks only, so the
- * passing path pays nothing at all.
+ * The refusal last published for each request: one refusal passes through two layers that each
+ * report it (the pipeline, then the guard that renders it) and must be counted once. Keyed by the
+ * request, not the error alone, since a cached error (a key set that is down) may refuse many.
+ */
+const publishedFor = new WeakMap<object, unknown>()
+
+/**
+ * Publishes a refused authentication, if anyone listens, once per request. Called from `catch`
+ * blocks only, so the passing path pays nothing at all.
  *
  * @param error - what was thrown; anything but an AuthX error (a bug, not a refusal) is ignored
  * @param operation - what was refused
@@ -208,6 +215,10 @@ export function publishAuthenticationFailed(
   request?: { readonly method: string; readonly path: string },
 ): void {
   if (!authenticationFailedChannel.hasSubscribers || !isAuthXError(error)) return
+  if (request !== undefined) {
+    if (publishedFor.get(request) === error) return
+    publishedFor.set(request, error)
+  }
   const event: AuthenticationFailedEvent = {
     error: error.name,
     code: error.code,

@@ -6,6 +6,7 @@
  */
 import type { AuthXConfig } from '../config/index.ts'
 import { AuthXError, StoreUnavailableError } from '../errors.ts'
+import { publishStoreUnavailable } from './audit.ts'
 
 /** How long a token without `exp` is treated as living: ten years. */
 export const NEVER_EXPIRES_SECONDS = 10 * 365 * 86_400
@@ -48,7 +49,11 @@ export async function callStore<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation()
   } catch (cause) {
+    // A full MemoryStore raises StoreUnavailableError itself: it is a store failure all the same.
+    if (cause instanceof StoreUnavailableError) publishStoreUnavailable('store', cause)
     if (cause instanceof AuthXError) throw cause
-    throw new StoreUnavailableError({ cause })
+    const error = new StoreUnavailableError({ cause })
+    publishStoreUnavailable('store', error)
+    throw error
   }
 }

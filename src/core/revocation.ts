@@ -12,6 +12,8 @@ import { assertId } from '../stores/contract.ts'
 import type { MemoryStore } from '../stores/memory.ts'
 import type { Store } from '../stores/types.ts'
 import type { TokenPayload } from '../token/payload.ts'
+import { publishStoreUnavailable, refreshReuseChannel, tokenRevokedChannel } from './audit.ts'
+import type { RefreshReuseDetectedEvent, TokenRevokedEvent } from './audit.ts'
 import { familyDeadlineOf } from './derived.ts'
 import type { TokenBlocklist } from './options.ts'
 import { callStore, familyRevocationEnd, longestExpiry } from './retention.ts'
@@ -73,10 +75,12 @@ export class Revocation {
           fam: payload.fam,
         })
       } catch (cause) {
-        throw new StoreUnavailableError({ cause })
+        const error = new StoreUnavailableError({ cause })
+        publishStoreUnavailable('store', error)
+        throw error
       }
       if (revoked) {
-        if (payload.type === 'refresh') await this.endFamily(payload)
+        if (payload.type === 'refresh') await this.#endReusedFamily(payload)
         throw new RevokedTokenError()
       }
     }
@@ -86,7 +90,12 @@ export class Revocation {
         revoked = await this.#blocklist(token, payload)
       } catch (cause) {
         // A blocklist that cannot answer must not let the token through (fail closed).
-        throw new StoreUnavailableError({ cause, reason: 'token blocklist callback failed' })
+        const error = new StoreUnavailableError({
+          cause,
+          reason: 'token blocklist callback failed',
+        })
+        publishStoreUnavailable('blocklist', error)
+        throw error
       }
       if (revoked) throw new RevokedTokenError()
     }
@@ -105,6 +114,7 @@ export class Revocation {
     if (jti === undefined) throw new TypeError('the token has no jti and cannot be revoked by id')
     const until = payload.exp ?? longestExpiry(this.#config)
     await callStore(() => this.#store.revoke('jti', jti, until))
+    publishRevoked('jti', jti, payload.sub, until)
     if (payload.type === 'refresh') await this.endFamily(payload)
   }
 
@@ -117,7 +127,9 @@ export class Revocation {
     assertId('AuthX.revokeAllForSubject', 'sub', sub)
     const config = this.#config
     const now = config.clock()
-    await callStore(() => this.#store.revokeSubject(sub, now, longestExpiry(config)))
+    const until = longestExpiry(config)
+    await callStore(() => this.#store.revokeSubject(sub, now, until))
+    publishRevoked('subject', sub, sub, until)
   }
 
   /**
@@ -142,5 +154,44 @@ export class Revocation {
     const deadline = familyDeadlineOf(payload) ?? payload.exp ?? longestExpiry(this.#config)
     const end = familyRevocationEnd(this.#config, deadline)
     await callStore(() => this.#store.revoke('fam', family, end))
+    publishRevoked('family', family, payload.sub, end)
   }
+
+  /** Ends the family of a revoked or spent refresh token presented again, and says so. */
+  async #endReusedFamily(payload: TokenPayload): Promise<void> {
+    const family = this.familyOf(payload)
+    if (family !== undefined) publishReuse(family, payload)
+    await this.endFamily(payload)
+  }
+}
+
+/**
+ * Publishes a revocation, if anyone listens.
+ *
+ * @param kind - what was revoked
+ * @param id - the token id, subject or family
+ * @param sub - the subject, when known
+ * @param until - when the revocation may be forgotten
+ */
+function publishRevoked(
+  kind: TokenRevokedEvent['kind'],
+  id: string,
+  sub: string | undefined,
+  until: number,
+): void {
+  if (!tokenRevokedChannel.hasSubscribers) return
+  const event: TokenRevokedEvent = { kind, id, sub, until }
+  tokenRevokedChannel.publish(event)
+}
+
+/**
+ * Publishes a refresh-token reuse, if anyone listens.
+ *
+ * @param family - the family being ended
+ * @param payload - the refresh token presented again
+ */
+export function publishReuse(family: string, payload: TokenPayload): void {
+  if (!refreshReuseChannel.hasSubscribers) return
+  const event: RefreshReuseDetectedEvent = { fam: family, sub: payload.sub, jti: payload.jti }
+  refreshReuseChannel.publish(event)
 }

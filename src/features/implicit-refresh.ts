@@ -7,6 +7,8 @@
  * when the token was revoked during the request.
  */
 import type { AuthXConfig } from '../config/index.ts'
+import { tokenRefreshedChannel } from '../core/audit.ts'
+import type { TokenRefreshedEvent } from '../core/audit.ts'
 import { assertDerivable, carriedClaims, familyDeadlineOf } from '../core/derived.ts'
 import type { Engine } from '../core/engine.ts'
 import { toBodilessView } from '../core/pipeline.ts'
@@ -155,6 +157,17 @@ export async function prepareImplicitRefresh(
           if (error instanceof AuthXError) return []
           throw error
         }
+      }
+      if (tokenRefreshedChannel.hasSubscribers) {
+        const event: TokenRefreshedEvent = {
+          sub: payload.sub,
+          jti: payload.jti,
+          fam: payload.fam,
+          sid: payload.sid,
+          rotated: false,
+          implicit: true,
+        }
+        tokenRefreshedChannel.publish(event)
       }
       return cookies
     },

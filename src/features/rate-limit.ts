@@ -3,6 +3,8 @@
  * default), meant for `/login` and other credential endpoints. The answer is 429 with the real
  * time left in the window, not the whole window as AuthX reported.
  */
+import { rateLimitHitChannel } from '../core/audit.ts'
+import type { RateLimitHitEvent } from '../core/audit.ts'
 import type { Engine } from '../core/engine.ts'
 import { toBodilessView } from '../core/pipeline.ts'
 import { callStore } from '../core/retention.ts'
@@ -126,6 +128,9 @@ export function resolveRateLimit(options: RateLimitOptions): ResolvedRateLimit {
   return { max: options.max, windowSeconds, key }
 }
 
+/** The store key prefix of every rate-limit bucket. */
+const RATE_LIMIT_PREFIX = 'ratelimit:'
+
 /**
  * Counts one request against a limit.
  *
@@ -142,8 +147,19 @@ export async function enforceRateLimit(
   const view = await toBodilessView(request)
   // A key built from request data may hold a lone surrogate: folding it to U+FFFD can only merge
   // buckets (a stricter limit), where refusing it would turn bad input into a 503.
-  const key = `ratelimit:${toWellFormed(await limit.key(view))}`
+  const key = `${RATE_LIMIT_PREFIX}${toWellFormed(await limit.key(view))}`
   const { config, store } = engine
   const hit = await callStore(() => store.hit(key, limit.windowSeconds, config.clock()))
-  if (hit.count > limit.max) throw new RateLimitExceededError(hit.resetIn)
+  if (hit.count <= limit.max) return
+  const error = new RateLimitExceededError(hit.resetIn)
+  if (rateLimitHitChannel.hasSubscribers) {
+    const event: RateLimitHitEvent = {
+      key: key.slice(RATE_LIMIT_PREFIX.length),
+      count: hit.count,
+      max: limit.max,
+      retryAfter: error.retryAfter,
+    }
+    rateLimitHitChannel.publish(event)
+  }
+  throw error
 }

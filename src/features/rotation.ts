@@ -7,10 +7,13 @@
  *
  * @packageDocumentation
  */
+import { publishAuthenticationFailed, tokenRefreshedChannel } from '../core/audit.ts'
+import type { TokenRefreshedEvent } from '../core/audit.ts'
 import { assertDerivable, carriedClaims, familyDeadlineOf } from '../core/derived.ts'
 import type { Engine } from '../core/engine.ts'
 import type { TokenPair } from '../core/options.ts'
 import { callStore, familyRevocationEnd, longestExpiry } from '../core/retention.ts'
+import { publishReuse } from '../core/revocation.ts'
 import { InsufficientScopeError, JWTDecodeError, RevokedTokenError } from '../errors.ts'
 import type { RequestToken } from '../request/extract.ts'
 import { hasRequiredScopes } from '../scopes.ts'
@@ -52,6 +55,20 @@ export async function refresh(
   token: string | RequestToken,
   options: RefreshOptions,
 ): Promise<TokenPair> {
+  try {
+    return await exchange(engine, token, options)
+  } catch (error) {
+    publishAuthenticationFailed(error, 'refresh')
+    throw error
+  }
+}
+
+/** {@link refresh} itself; the wrapper only reports its refusals. */
+async function exchange(
+  engine: Engine,
+  token: string | RequestToken,
+  options: RefreshOptions,
+): Promise<TokenPair> {
   const { config, store, mint, revocation } = engine
   const payload = await engine.verify(token, { type: 'refresh' })
   assertDerivable(config, payload)
@@ -69,7 +86,9 @@ export async function refresh(
       throw new JWTDecodeError({ reason: 'refresh token has no jti' })
     deadline ??= payload.exp ?? longestExpiry(config)
     const end = familyRevocationEnd(config, deadline)
-    assertRefreshUse(await callStore(() => store.useRefreshToken(familyId, jti, end)))
+    const use = await callStore(() => store.useRefreshToken(familyId, jti, end))
+    if (use === 'reused') publishReuse(familyId, payload)
+    assertRefreshUse(use)
     // Spent from now on: presented anywhere else (a refresh guard, a logout), it is refused as
     // revoked and ends the family.
     await callStore(() => store.revoke('jti', jti, end))
@@ -78,5 +97,16 @@ export async function refresh(
   if (payload.sid !== undefined && config.sessionUpdateLastActive)
     await touchSession(engine, payload.sid)
   const access = mint.token('access', payload.sub, { ...carried, fresh: false, familyId }, deadline)
+  if (tokenRefreshedChannel.hasSubscribers) {
+    const event: TokenRefreshedEvent = {
+      sub: payload.sub,
+      jti: payload.jti,
+      fam: familyId,
+      sid: payload.sid,
+      rotated: config.refreshRotation !== null,
+      implicit: false,
+    }
+    tokenRefreshedChannel.publish(event)
+  }
   return { access_token: access, refresh_token: refreshToken, token_type: 'bearer' }
 }

@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 import { randomUUID } from 'node:crypto'
+import { sessionCreatedChannel, sessionRevokedChannel } from '../core/audit.ts'
+import type { SessionCreatedEvent, SessionRevokedEvent } from '../core/audit.ts'
 import type { Engine } from '../core/engine.ts'
 import { callStore, longestExpiry } from '../core/retention.ts'
 import { assertId } from '../stores/contract.ts'
@@ -70,6 +72,16 @@ export async function createSession(
   const lifetime = options.expiresIn ?? config.refreshTokenExpires ?? DEFAULT_SESSION_SECONDS
   const session = newSession(sub, config.clock(), lifetime, options)
   await callStore(() => store.saveSession(session))
+  if (sessionCreatedChannel.hasSubscribers) {
+    const event: SessionCreatedEvent = {
+      id: session.id,
+      sub,
+      expiresAt: session.expiresAt,
+      ip: session.ip,
+      userAgent: session.userAgent,
+    }
+    sessionCreatedChannel.publish(event)
+  }
   return session
 }
 
@@ -109,7 +121,9 @@ export async function revokeSession(engine: Engine, id: string): Promise<boolean
   const session = await getSession(engine, id)
   const until = Math.max(session?.expiresAt ?? 0, longestExpiry(config))
   await callStore(() => store.revoke('sid', id, until))
-  return callStore(() => store.deleteSession(id))
+  const existed = await callStore(() => store.deleteSession(id))
+  publishSessionRevoked(id, session?.sub)
+  return existed
 }
 
 /**
@@ -125,8 +139,21 @@ export async function revokeAllSessions(engine: Engine, sub: string): Promise<nu
   for (const session of await listSessions(engine, sub)) {
     const until = Math.max(session.expiresAt, longestExpiry(config))
     await callStore(() => store.revoke('sid', session.id, until))
+    publishSessionRevoked(session.id, sub)
   }
   return callStore(() => store.deleteSessions(sub))
+}
+
+/**
+ * Publishes the end of a session, if anyone listens.
+ *
+ * @param id - the session id
+ * @param sub - its subject, when the session was still stored
+ */
+function publishSessionRevoked(id: string, sub: string | undefined): void {
+  if (!sessionRevokedChannel.hasSubscribers) return
+  const event: SessionRevokedEvent = { id, sub }
+  sessionRevokedChannel.publish(event)
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { GuardResult } from '../../authx.ts'
 import type { AuthXConfig } from '../../config/index.ts'
+import { publishAuthenticationFailed } from '../../core/audit.ts'
 import { isAuthXError } from '../../errors.ts'
 import type { AuthXError, ErrorResponse } from '../../errors.ts'
 import { TokenPayloadImpl } from '../../token/payload.ts'
@@ -38,9 +39,10 @@ export interface GuardPlan {
   readonly run: (view: RequestView) => Promise<GuardResult | undefined>
   /**
    * The same authentication without a promise, or undefined when there is none; it returns
-   * undefined when it cannot finish synchronously, and the guard then awaits `run`.
+   * undefined when it cannot finish synchronously, and the guard then awaits `run`, and null to
+   * let the request through with nothing attached (an optional token that is absent).
    */
-  readonly tryNow: ((view: RequestView) => TokenPayload | undefined) | undefined
+  readonly tryNow: ((view: RequestView) => TokenPayload | null | undefined) | undefined
   /** What to read from the body first (see {@link bodyNeed}). */
   readonly need: BodyNeed | undefined
 }
@@ -60,9 +62,10 @@ export function defineGuard<F extends Framework>(
   plan: GuardPlan,
 ): F['Guard'] {
   const { run, tryNow, need } = plan
-  const refuse = (reply: F['Reply'], error: unknown): Verdict<F> => {
+  const refuse = (reply: F['Reply'], error: unknown, view: RequestView): Verdict<F> => {
     // Not an authentication failure: the framework's own error handling takes it.
     if (!isAuthXError(error)) throw error
+    publishAuthenticationFailed(error, 'authenticate', view)
     return kit.send(reply, render(error))
   }
   const settle = (request: F['Request'], result: GuardResult | undefined): Verdict<F> => {
@@ -83,7 +86,7 @@ export function defineGuard<F extends Framework>(
     try {
       result = await run(view)
     } catch (error) {
-      return refuse(reply, error)
+      return refuse(reply, error, view)
     }
     return settle(request, result)
   }
@@ -93,15 +96,15 @@ export function defineGuard<F extends Framework>(
     view: RequestView,
   ): Verdict<F> | Promise<Verdict<F>> => {
     if (tryNow === undefined) return later(request, reply, view)
-    let payload: TokenPayload | undefined
+    let payload: TokenPayload | null | undefined
     try {
       payload = tryNow(view)
     } catch (error) {
-      return refuse(reply, error)
+      return refuse(reply, error, view)
     }
     // Most routes are stateless: answered here, without a promise.
     if (payload === undefined) return later(request, reply, view)
-    kit.attach(request, payload)
+    if (payload !== null) kit.attach(request, payload)
     return PASS
   }
   const afterBody = async (
