@@ -10,13 +10,24 @@
 import { resolveConfig } from './config/index.ts'
 import type { AuthXConfig, AuthXOptions } from './config/index.ts'
 import { Engine } from './core/engine.ts'
+import {
+  COOKIE_OPTION_KEYS,
+  CREATE_TOKEN_OPTION_KEYS,
+  CREATE_TOKEN_PAIR_OPTION_KEYS,
+  GET_TOKEN_OPTION_KEYS,
+  GUARD_OPTION_KEYS,
+  REFRESH_TOKEN_OPTION_KEYS,
+  VERIFY_OPTION_KEYS,
+} from './core/options.ts'
 import type {
+  CookieOptions,
   CreateTokenOptions,
   CreateTokenPairOptions,
   GetTokenOptions,
   GuardOptions,
   SubjectGetter,
   TokenBlocklist,
+  TokenGuardOptions,
   TokenPair,
   VerifyOptions,
 } from './core/options.ts'
@@ -29,6 +40,8 @@ import {
 } from './errors.ts'
 import type { AuthXError, ErrorResponse } from './errors.ts'
 import { prepareImplicitRefresh } from './features/implicit-refresh.ts'
+import { jwksReply, publicKeySet } from './features/jwks.ts'
+import type { JWKSReply } from './features/jwks.ts'
 import type { PendingRefresh } from './features/implicit-refresh.ts'
 import { operationSecurity, securitySchemes } from './features/openapi.ts'
 import type { SecurityRequirement, SecurityScheme } from './features/openapi.ts'
@@ -45,16 +58,19 @@ import {
 } from './features/sessions.ts'
 import type { CreateSessionOptions } from './features/sessions.ts'
 import { WEBSOCKET_GUARD } from './features/websocket.ts'
-import type { RequestToken } from './request/extract.ts'
+import type { RequestToken, TokenExtractor } from './request/extract.ts'
 import { deletionCookies } from './response/cookies.ts'
 import type { SetCookie } from './response/cookies.ts'
 import { MemoryStore } from './stores/memory.ts'
 import type { SessionRecord, Store } from './stores/types.ts'
 import type { VerifiedTokenCacheStats } from './token/cache.ts'
+import type { PublishedJWKSet } from './token/jwk.ts'
 import type { CustomClaims, TokenPayload } from './token/payload.ts'
 import type { RequestLike, RequestView, TokenLocation, TokenType } from './types.ts'
+import { assertKnownKeys, optionKeys } from './internal/option-keys.ts'
 
 export type {
+  CookieOptions,
   CreateTokenOptions,
   CreateTokenPairOptions,
   GetTokenOptions,
@@ -63,13 +79,32 @@ export type {
   GuardResult,
   SubjectGetter,
   TokenBlocklist,
+  TokenGuardOptions,
   TokenPair,
   VerifyOptions,
 } from './core/options.ts'
+export type { TokenExtractor } from './request/extract.ts'
 export type { PendingRefresh } from './features/implicit-refresh.ts'
+
+const REFRESH_OPTION_KEYS = optionKeys<RefreshOptions>()({ scopes: true })
+const SESSION_OPTION_KEYS = optionKeys<CreateSessionOptions>()({
+  ip: true,
+  userAgent: true,
+  data: true,
+  expiresIn: true,
+})
+const RATE_LIMIT_OPTION_KEYS = optionKeys<RateLimitOptions>()({
+  max: true,
+  window: true,
+  key: true,
+})
 
 /**
  * JWT authentication and authorization: AuthX for TypeScript.
+ *
+ * @typeParam Claims - the custom claims of this instance's tokens, typed once: they type the
+ *   payloads of `verifyToken`, `authenticate`, the guards and `payload(request)` unless a call
+ *   names others
  *
  * @example The seed's flow, framework-free
  * ```ts
@@ -78,8 +113,16 @@ export type { PendingRefresh } from './features/implicit-refresh.ts'
  * const payload = await auth.authenticate(request) // a Fetch Request
  * payload.sub // 'user1'
  * ```
+ *
+ * @example Custom claims typed once per instance
+ * ```ts
+ * type Claims = { role: 'admin' | 'user' }
+ * const auth = new AuthX<Claims>({ secretKey })
+ * const payload = await auth.verifyToken(token)
+ * payload.role // 'admin' | 'user'
+ * ```
  */
-export class AuthX {
+export class AuthX<Claims extends CustomClaims = CustomClaims> {
   /** The validated, frozen configuration. */
   readonly config: AuthXConfig
   readonly #engine: Engine
@@ -124,6 +167,7 @@ export class AuthX {
    * ```
    */
   createAccessToken(uid: string | number, options: CreateTokenOptions = {}): string {
+    assertKnownKeys('createAccessToken', options, CREATE_TOKEN_OPTION_KEYS)
     return this.#engine.mint.token('access', uid, options)
   }
 
@@ -137,6 +181,7 @@ export class AuthX {
     uid: string | number,
     options: Omit<CreateTokenOptions, 'fresh'> = {},
   ): string {
+    assertKnownKeys('createRefreshToken', options, REFRESH_TOKEN_OPTION_KEYS)
     return this.#engine.mint.token('refresh', uid, options)
   }
 
@@ -149,6 +194,7 @@ export class AuthX {
    * @returns `{ access_token, refresh_token, token_type: 'bearer' }`
    */
   createTokenPair(uid: string | number, options: CreateTokenPairOptions = {}): TokenPair {
+    assertKnownKeys('createTokenPair', options, CREATE_TOKEN_PAIR_OPTION_KEYS)
     return this.#engine.mint.pair(uid, options)
   }
 
@@ -162,11 +208,12 @@ export class AuthX {
    * @param options - what to check
    * @throws AuthXError subclasses for every failure
    */
-  verifyTokenSync<Extra extends CustomClaims = CustomClaims>(
+  verifyTokenSync<Extra extends CustomClaims = Claims>(
     token: string | RequestToken,
     options: VerifyOptions = {},
   ): TokenPayload<Extra> {
-    return this.#engine.verifier.verify<Extra>(token, options)
+    assertKnownKeys('verifyTokenSync', options, VERIFY_OPTION_KEYS)
+    return this.#engine.verifier.verifySync<Extra>(token, options)
   }
 
   /**
@@ -182,10 +229,11 @@ export class AuthX {
    * const payload = await auth.verifyToken(refresh, { verifyType: true })
    * ```
    */
-  verifyToken<Extra extends CustomClaims = CustomClaims>(
+  verifyToken<Extra extends CustomClaims = Claims>(
     token: string | RequestToken,
     options: VerifyOptions = {},
   ): Promise<TokenPayload<Extra>> {
+    assertKnownKeys('verifyToken', options, VERIFY_OPTION_KEYS)
     return this.#engine.verify<Extra>(token, options)
   }
 
@@ -202,8 +250,10 @@ export class AuthX {
     request: RequestLike,
     options: GetTokenOptions = {},
   ): Promise<RequestToken | null> {
+    assertKnownKeys('getTokenFromRequest', options, GET_TOKEN_OPTION_KEYS)
     const view = await toView(this.config, request, options.locations)
-    return findToken(this.config, view, options)
+    const extractor = options.extractor ?? this.#engine.tokenExtractor
+    return findToken(this.config, view, { ...options, extractor })
   }
 
   /**
@@ -243,11 +293,38 @@ export class AuthX {
    * @returns the verified payload
    * @throws AuthXError subclasses, rendered by the adapters as the JSON contract
    */
-  authenticate<Extra extends CustomClaims = CustomClaims>(
+  authenticate<Extra extends CustomClaims = Claims>(
     request: RequestLike,
     options: GuardOptions = {},
   ): Promise<TokenPayload<Extra>> {
-    return authenticate<Extra>(this.#engine, request, options)
+    assertKnownKeys('authenticate', options, GUARD_OPTION_KEYS)
+    // Not optional: the pipeline answers a payload or throws.
+    return authenticate<Extra>(this.#engine, request, options) as Promise<TokenPayload<Extra>>
+  }
+
+  /**
+   * Optional authentication, as AuthX's `optional=True`: the payload when the request carries a
+   * valid token, null when it carries none, and the same errors as {@link AuthX.authenticate}
+   * when it carries one that fails (expired, forged, revoked, wrong type...). A cookie sent
+   * without its CSRF value on a CSRF method counts as no token.
+   *
+   * @param request - a Fetch `Request` or a `RequestView`
+   * @param options - what a token must satisfy when there is one
+   * @returns the verified payload, or null when the request has no token
+   * @throws AuthXError subclasses for a token that is present but fails
+   *
+   * @example A page that greets signed-in users
+   * ```ts
+   * const payload = await auth.authenticateOptional(request)
+   * return Response.json({ hello: payload?.sub ?? 'guest' })
+   * ```
+   */
+  authenticateOptional<Extra extends CustomClaims = Claims>(
+    request: RequestLike,
+    options: GuardOptions = {},
+  ): Promise<TokenPayload<Extra> | null> {
+    assertKnownKeys('authenticateOptional', options, GUARD_OPTION_KEYS)
+    return authenticate<Extra>(this.#engine, request, { ...options, optional: true })
   }
 
   /**
@@ -256,12 +333,29 @@ export class AuthX {
    *
    * @param view - the request
    * @param options - what the route requires
-   * @returns the verified payload, or undefined when revocation must be consulted (then the
-   *   caller uses `authenticate`)
+   * @returns the verified payload; null when `optional` and the request has no token; undefined
+   *   when revocation must be consulted (then the caller uses `authenticate`)
    * @throws AuthXError subclasses, exactly as `authenticate` rejects
    */
-  protected authenticateSync(view: RequestView, options: GuardOptions): TokenPayload | undefined {
+  protected authenticateSync(
+    view: RequestView,
+    options: TokenGuardOptions,
+  ): TokenPayload | null | undefined {
     return authenticateSync(this.#engine, view, options)
+  }
+
+  /**
+   * The pipeline for the guards, with options they validated when they were made: the payload,
+   * or null when `optional` and the request has no token.
+   *
+   * @param view - the request
+   * @param options - what the route requires
+   */
+  protected authenticateGuarded(
+    view: RequestView,
+    options: TokenGuardOptions,
+  ): Promise<TokenPayload | null> {
+    return authenticate(this.#engine, view, options)
   }
 
   /**
@@ -283,9 +377,30 @@ export class AuthX {
    *
    * @param callback - returns true (or resolves to true) for a revoked token
    */
-  setTokenBlocklist(callback: TokenBlocklist): void {
+  setTokenBlocklist(callback: TokenBlocklist<Claims>): void {
     if (typeof callback !== 'function') throw new TypeError('setTokenBlocklist expects a function')
-    this.#engine.revocation.blocklist = callback
+    this.#engine.revocation.blocklist = callback as TokenBlocklist
+  }
+
+  /**
+   * Registers a custom token extractor for every lookup of this instance (guards,
+   * `authenticate`, `getTokenFromRequest`): it runs before the configured locations, and a
+   * request where it finds nothing is searched as usual. A guard's own `extractor` option takes
+   * its place on that route. Read only what a cross-site form cannot send (a header, not a
+   * cookie): a token it returns is never CSRF-checked.
+   *
+   * @param extractor - returns the token, or null/undefined when there is none; null removes it
+   * @throws TypeError when `extractor` is not a function or null
+   *
+   * @example A token in a header of your own scheme
+   * ```ts
+   * auth.setTokenExtractor((request) => request.header('x-api-token'))
+   * ```
+   */
+  setTokenExtractor(extractor: TokenExtractor | null): void {
+    if (extractor !== null && typeof extractor !== 'function')
+      throw new TypeError('setTokenExtractor expects a function or null')
+    this.#engine.tokenExtractor = extractor ?? undefined
   }
 
   /**
@@ -293,9 +408,9 @@ export class AuthX {
    *
    * @param getter - loads the user for `sub`; null/undefined gives 401 SubjectNotFoundError
    */
-  setSubjectGetter<Subject>(getter: SubjectGetter<Subject>): void {
+  setSubjectGetter<Subject>(getter: SubjectGetter<Subject, Claims>): void {
     if (typeof getter !== 'function') throw new TypeError('setSubjectGetter expects a function')
-    this.#subjectGetter = getter
+    this.#subjectGetter = getter as SubjectGetter
   }
 
   /**
@@ -369,6 +484,7 @@ export class AuthX {
    * ```
    */
   refresh(token: string | RequestToken, options: RefreshOptions = {}): Promise<TokenPair> {
+    assertKnownKeys('refresh', options, REFRESH_OPTION_KEYS)
     return refresh(this.#engine, token, options)
   }
 
@@ -380,6 +496,7 @@ export class AuthX {
    * @param options - client address, user agent, data, lifetime
    */
   createSession(sub: string, options: CreateSessionOptions = {}): Promise<SessionRecord> {
+    assertKnownKeys('createSession', options, SESSION_OPTION_KEYS)
     return createSession(this.#engine, sub, options)
   }
 
@@ -422,6 +539,7 @@ export class AuthX {
    * @param options - `max` requests per `window`, optional `key`
    */
   rateLimit(options: RateLimitOptions): ResolvedRateLimit {
+    assertKnownKeys('rateLimit', options, RATE_LIMIT_OPTION_KEYS)
     return resolveRateLimit(options)
   }
 
@@ -459,7 +577,7 @@ export class AuthX {
    * @param request - a Fetch `Request` or a `RequestView` of the upgrade request
    * @throws AuthXError subclasses (401) before any upgrade happens
    */
-  authenticateWebSocket<Extra extends CustomClaims = CustomClaims>(
+  authenticateWebSocket<Extra extends CustomClaims = Claims>(
     request: RequestLike,
   ): Promise<TokenPayload<Extra>> {
     return this.authenticate<Extra>(request, WEBSOCKET_GUARD)
@@ -479,6 +597,62 @@ export class AuthX {
     return operationSecurity(this.config, options.type ?? 'access', options.locations)
   }
 
+  // ------------------------------------------------------------------ keys (features/jwks.ts)
+
+  /**
+   * Resolves once the verification keys are at hand: at once for configured keys; after the first
+   * fetch for `jwksUri` and `issuers`. Verification never needs it (the first request fetches),
+   * but a server that awaits it at start-up learns of a bad URL or a provider that is down before
+   * its first request does.
+   *
+   * @throws KeySetUnavailableError when a remote key set cannot be loaded
+   */
+  async ready(): Promise<void> {
+    await this.#engine.keys.load?.()
+  }
+
+  /**
+   * The instance's public keys as a JWK Set (`kid`, `alg`, `use: "sig"`; never a private member,
+   * never a secret), current key first, for the services that verify its tokens.
+   *
+   * @throws BadConfigurationError when the instance has no public key (HMAC only, or remote keys)
+   *
+   * @example
+   * ```ts
+   * const auth = new AuthX({ algorithm: 'EdDSA', privateKey, keyId: '2026-12' })
+   * auth.jwks() // { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '…', kid: '2026-12', alg: 'EdDSA', use: 'sig' }] }
+   * ```
+   */
+  jwks(): PublishedJWKSet {
+    return publicKeySet(this.#engine)
+  }
+
+  /**
+   * What a JWKS endpoint answers: 200 with the set (`application/jwk-set+json`, `Cache-Control`
+   * from `jwksCacheMaxAge`, a strong `ETag`), or 304 when `If-None-Match` names the current tag.
+   * The bindings' `jwksHandler` send this; use it to serve the set from anything else.
+   *
+   * @param ifNoneMatch - the request's `If-None-Match` header
+   */
+  jwksReply(ifNoneMatch?: string | null): JWKSReply {
+    return jwksReply(this.#engine, ifNoneMatch)
+  }
+
+  /**
+   * {@link AuthX.jwksReply} as a Fetch `Response`, to mount at `/.well-known/jwks.json`.
+   *
+   * @param request - the request, for its `If-None-Match`
+   *
+   * @example A Next.js route handler (`app/.well-known/jwks.json/route.ts`)
+   * ```ts
+   * export const GET = (request: Request) => auth.jwksResponse(request)
+   * ```
+   */
+  jwksResponse(request?: Request): Response {
+    const reply = jwksReply(this.#engine, request?.headers.get('if-none-match'))
+    return new Response(reply.body, { status: reply.status, headers: reply.headers })
+  }
+
   // ---------------------------------------------------------------- cookies (response/cookies.ts)
 
   /**
@@ -486,8 +660,11 @@ export class AuthX {
    *
    * @param token - an access token created by this instance
    * @param options - `maxAge` in seconds (default `cookieMaxAge`)
+   * @throws BadConfigurationError when `tokenLocation` lacks `cookies`: such an instance never
+   *   reads the cookie, and its tokens carry no CSRF value for the CSRF cookie
    */
-  accessCookies(token: string, options: { maxAge?: number | null } = {}): SetCookie[] {
+  accessCookies(token: string, options: CookieOptions = {}): SetCookie[] {
+    this.#assertCookies('accessCookies', options)
     return this.#engine.cookies('access', token, options.maxAge)
   }
 
@@ -496,9 +673,23 @@ export class AuthX {
    *
    * @param token - a refresh token created by this instance
    * @param options - `maxAge` in seconds (default `cookieMaxAge`)
+   * @throws BadConfigurationError when `tokenLocation` lacks `cookies`
    */
-  refreshCookies(token: string, options: { maxAge?: number | null } = {}): SetCookie[] {
+  refreshCookies(token: string, options: CookieOptions = {}): SetCookie[] {
+    this.#assertCookies('refreshCookies', options)
     return this.#engine.cookies('refresh', token, options.maxAge)
+  }
+
+  /** Fails fast where cookies cannot work, instead of writing a cookie no guard reads. */
+  #assertCookies(where: string, options: CookieOptions): void {
+    assertKnownKeys(where, options, COOKIE_OPTION_KEYS)
+    if (!this.config.tokenLocation.includes('cookies')) {
+      throw new BadConfigurationError(
+        `${where}: tokenLocation is [${this.config.tokenLocation.join(', ')}], without 'cookies': ` +
+          `this instance never reads a token cookie, and its tokens carry no CSRF value. ` +
+          `Add 'cookies' to tokenLocation (for example ['headers', 'cookies']) to use cookies.`,
+      )
+    }
   }
 
   /**

@@ -117,10 +117,12 @@ void describe('access token claims (AuthX section 7, scenario 88)', () => {
   void test('fresh only on access tokens', () => {
     const auth = make()
     assert.equal(claimsOf(auth.createAccessToken('u', { fresh: true })).fresh, true)
-    const refresh = claimsOf(
-      auth.createRefreshToken('u', { fresh: true } as unknown as Record<string, never>),
+    assert.equal('fresh' in claimsOf(auth.createRefreshToken('u')), false)
+    // A refresh token is never fresh: asking for one is refused, not ignored.
+    assert.throws(
+      () => auth.createRefreshToken('u', { fresh: true } as unknown as Record<string, never>),
+      { name: 'TypeError', message: /createRefreshToken: unknown option 'fresh'/ },
     )
-    assert.equal('fresh' in refresh, false)
   })
 
   void test('csrf is "" unless cookies are a location and CSRF protection is on', () => {

@@ -32,14 +32,12 @@ import type {
   Response as ExpressResponse,
   Router,
 } from 'express'
-import type { GetTokenOptions, GuardOptions } from '../authx.ts'
 import type { AuthXOptions } from '../config/index.ts'
 import { isAuthXError } from '../errors.ts'
 import { normalizeRatePath } from '../features/rate-limit.ts'
-import type { RequestToken } from '../request/extract.ts'
 import { isFormContentType, isJSONContentType, parseCookieHeader } from '../request/view.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
-import type { RequestLike, RequestView, TokenLocation } from '../types.ts'
+import type { RequestView } from '../types.ts'
 import { readUnparsedBody } from './node/body.ts'
 import { holdHeadUntilDecided } from './node/head.ts'
 import type { ReadNodeBody } from './node/body.ts'
@@ -48,7 +46,6 @@ import type { UpgradeListener, WebSocketServerLike } from './node/upgrade.ts'
 import { nodeHeader } from './node/view.ts'
 import { BoundAuthX } from './shared/bound.ts'
 import type { OpenAPIPaths } from './shared/bound.ts'
-import { bodyNeed } from './shared/guard.ts'
 import { PASS } from './shared/kit.ts'
 import type { AdapterKit, BodyNeed } from './shared/kit.ts'
 
@@ -79,6 +76,7 @@ export {
   RevokedTokenError,
   scopeMatches,
   StoreUnavailableError,
+  KeySetUnavailableError,
   SubjectNotFoundError,
   TOKEN_LOCATIONS,
   TokenExpiredError,
@@ -297,6 +295,8 @@ interface ExpressFramework {
 /** Express's primitives. */
 const kit: AdapterKit<ExpressFramework> = {
   requestName: 'req',
+  // Express's `req` is Node's request with Express's members added; a view or a Fetch Request is not.
+  isRequest: (value) => value instanceof IncomingMessage,
   view: (req) => new ExpressRequestView(req),
   readBody,
   attach: attachPayload,
@@ -357,7 +357,10 @@ const kit: AdapterKit<ExpressFramework> = {
  * app.get('/admin', auth.scopesRequired(['admin:*']), (req, res) => { res.send('ok') })
  * ```
  */
-export class AuthX extends BoundAuthX<ExpressFramework> {
+export class AuthX<Claims extends CustomClaims = CustomClaims> extends BoundAuthX<
+  ExpressFramework,
+  Claims
+> {
   /**
    * Error-handling middleware that renders AuthX errors thrown in handlers as the JSON contract
    * and passes every other error on with `next(err)`. Register it after the routes:
@@ -394,7 +397,7 @@ export class AuthX extends BoundAuthX<ExpressFramework> {
    * @throws AuthXError subclasses (401, or 503 when a store is down): answer with
    *   {@link AuthX.rejectUpgrade}
    */
-  authenticateUpgrade<Extra extends CustomClaims = CustomClaims>(
+  authenticateUpgrade<Extra extends CustomClaims = Claims>(
     req: IncomingMessage,
   ): Promise<TokenPayload<Extra>> {
     return authenticateUpgrade<Extra>(this, req, attachPayload)
@@ -440,87 +443,12 @@ export class AuthX extends BoundAuthX<ExpressFramework> {
   }
 
   /**
-   * Finds a token in a request without verifying it. Besides what the core takes (a Fetch
-   * `Request`, a `RequestView`), it takes the Express `req` itself, and reads a JSON body that no
-   * parser read when the locations include `json`.
-   *
-   * @param request - the Express request, a Fetch `Request` or a `RequestView`
-   * @param options - type, locations, and whether a missing token is an error
-   * @returns the token, or null when optional and nothing was found
-   */
-  override async getTokenFromRequest(
-    request: RequestLike | ExpressRequest,
-    options: GetTokenOptions = {},
-  ): Promise<RequestToken | null> {
-    return super.getTokenFromRequest(await this.#toView(request, options.locations), options)
-  }
-
-  /**
-   * The access token of a request, or MissingTokenError.
-   *
-   * @param request - the Express request, a Fetch `Request` or a `RequestView`
-   * @param locations - override of `tokenLocation`
-   */
-  override async getAccessTokenFromRequest(
-    request: RequestLike | ExpressRequest,
-    locations?: readonly TokenLocation[],
-  ): Promise<RequestToken> {
-    return super.getAccessTokenFromRequest(await this.#toView(request, locations), locations)
-  }
-
-  /**
-   * The refresh token of a request, or MissingTokenError: the seed's `/refresh` route.
-   *
-   * @param request - the Express request, a Fetch `Request` or a `RequestView`
-   * @param locations - override of `tokenLocation`
-   *
-   * @example
-   * ```ts
-   * app.post('/refresh', async (req, res) => {
-   *   const payload = await auth.verifyToken(await auth.getRefreshTokenFromRequest(req))
-   *   res.json({ access_token: auth.createAccessToken(payload.sub) })
-   * })
-   * ```
-   */
-  override async getRefreshTokenFromRequest(
-    request: RequestLike | ExpressRequest,
-    locations?: readonly TokenLocation[],
-  ): Promise<RequestToken> {
-    return super.getRefreshTokenFromRequest(await this.#toView(request, locations), locations)
-  }
-
-  /**
-   * The whole pipeline on a request; also takes the Express `req` itself.
-   *
-   * @param request - the Express request, a Fetch `Request` or a `RequestView`
-   * @param options - what the route requires
-   * @returns the verified payload
-   * @throws AuthXError subclasses
-   */
-  override async authenticate<Extra extends CustomClaims = CustomClaims>(
-    request: RequestLike | ExpressRequest,
-    options: GuardOptions = {},
-  ): Promise<TokenPayload<Extra>> {
-    return super.authenticate<Extra>(await this.#toView(request, options.locations), options)
-  }
-
-  async #toView(
-    request: RequestLike | ExpressRequest,
-    locations: readonly TokenLocation[] | undefined,
-  ): Promise<RequestLike> {
-    if (!(request instanceof IncomingMessage)) return request
-    const need = bodyNeed(this.config, locations)
-    if (need !== undefined) await readBody(request, need)
-    return new ExpressRequestView(request)
-  }
-
-  /**
    * The verified payload of a guarded request.
    *
    * @param req - the Express request, or an upgrade request passed to `authenticateUpgrade`
    * @throws TypeError when the route has no AuthX guard
    */
-  override payload<Extra extends CustomClaims = CustomClaims>(
+  override payload<Extra extends CustomClaims = Claims>(
     req: ExpressRequest | IncomingMessage,
   ): TokenPayload<Extra> {
     return super.payload<Extra>(req as ExpressRequest)

@@ -26,7 +26,7 @@ import type { AuthXOptions } from '../config/index.ts'
 import { isAuthXError } from '../errors.ts'
 import type { SecurityRequirement } from '../features/openapi.ts'
 import { isFormContentType, parseCookieHeader, requestTargetPath } from '../request/view.ts'
-import type { TokenPayload } from '../token/payload.ts'
+import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 import type { RequestView } from '../types.ts'
 import { BoundAuthX } from './shared/bound.ts'
 import { PASS } from './shared/kit.ts'
@@ -59,6 +59,7 @@ export {
   RevokedTokenError,
   scopeMatches,
   StoreUnavailableError,
+  KeySetUnavailableError,
   SubjectNotFoundError,
   TOKEN_LOCATIONS,
   TokenExpiredError,
@@ -323,6 +324,8 @@ interface FastifyFramework {
 /** Fastify's primitives. It parses bodies itself: no body reader. */
 const kit: AdapterKit<FastifyFramework> = {
   requestName: 'request',
+  // Fastify's request wraps Node's as `raw` and knows its `server`; a view or a Fetch Request has neither.
+  isRequest: (value) => 'raw' in value && 'server' in value,
   view: (request) => new FastifyRequestView(request),
   attach(request, payload) {
     ;(request as AuthXRequest)[PAYLOAD] = payload
@@ -368,7 +371,10 @@ const kit: AdapterKit<FastifyFramework> = {
  * app.get('/admin', { preHandler: auth.scopesRequired(['admin:*']) }, async () => 'ok')
  * ```
  */
-export class AuthX extends BoundAuthX<FastifyFramework> {
+export class AuthX<Claims extends CustomClaims = CustomClaims> extends BoundAuthX<
+  FastifyFramework,
+  Claims
+> {
   /**
    * Guards a `@fastify/websocket` route: the token comes from the query parameter, then the
    * header; a failure answers 401 before the upgrade.

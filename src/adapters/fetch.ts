@@ -14,8 +14,10 @@
  *
  * @packageDocumentation
  */
-import type { AuthX, GuardOptions } from '../authx.ts'
+import type { AuthX, TokenGuardOptions } from '../authx.ts'
+import { TOKEN_GUARD_OPTION_KEYS } from '../core/options.ts'
 import { isAuthXError } from '../errors.ts'
+import { assertKnownKeys } from '../internal/option-keys.ts'
 import type { SetCookie } from '../response/cookies.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 import { appendSetCookies } from './shared/response.ts'
@@ -32,10 +34,24 @@ export interface AuthContext<Extra extends CustomClaims = CustomClaims, Subject 
 }
 
 /** Options of {@link withAuth}: the guard's options, plus whether to load the subject. */
-export interface WithAuthOptions extends GuardOptions {
+export interface WithAuthOptions extends TokenGuardOptions {
   /** Load the subject with the registered getter (401 SubjectNotFoundError if it finds none). */
   subject?: boolean | undefined
 }
+
+const WITH_AUTH_OPTION_KEYS: readonly string[] = [...TOKEN_GUARD_OPTION_KEYS, 'subject']
+
+/** What an optionally guarded handler receives besides the request. */
+export interface OptionalAuthContext<Extra extends CustomClaims = CustomClaims> {
+  /** The verified payload, or null when the request came without a token. */
+  payload: TokenPayload<Extra> | null
+}
+
+/** A handler behind {@link withAuth} with `optional: true`. */
+export type OptionalGuardedHandler<Extra extends CustomClaims = CustomClaims> = (
+  request: Request,
+  context: OptionalAuthContext<Extra>,
+) => Response | Promise<Response>
 
 /** A handler behind {@link withAuth}. */
 export type GuardedHandler<Extra extends CustomClaims = CustomClaims, Subject = unknown> = (
@@ -61,7 +77,8 @@ export type GuardedHandler<Extra extends CustomClaims = CustomClaims, Subject = 
  * ```
  */
 export function handleErrors(
-  auth: AuthX,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  auth: AuthX<any>,
   handler: (request: Request) => Response | Promise<Response>,
 ): FetchHandler {
   return async function authxHandleErrors(request: Request): Promise<Response> {
@@ -94,16 +111,36 @@ export function handleErrors(
  * Bun.serve({ fetch: handler })
  * ```
  */
+export function withAuth<Extra extends CustomClaims = CustomClaims>(
+  auth: AuthX<Extra> | AuthX,
+  options: WithAuthOptions & { optional: true; subject?: false | undefined },
+  handler: OptionalGuardedHandler<Extra>,
+): FetchHandler
 export function withAuth<Extra extends CustomClaims = CustomClaims, Subject = unknown>(
-  auth: AuthX,
-  options: WithAuthOptions,
+  auth: AuthX<Extra> | AuthX,
+  options: WithAuthOptions & { optional?: false | undefined },
   handler: GuardedHandler<Extra, Subject>,
+): FetchHandler
+export function withAuth<Extra extends CustomClaims = CustomClaims, Subject = unknown>(
+  auth: AuthX<Extra> | AuthX,
+  options: WithAuthOptions,
+  handler: GuardedHandler<Extra, Subject> | OptionalGuardedHandler<Extra>,
 ): FetchHandler {
-  const { subject: loadSubject = false, ...guard } = options
+  assertKnownKeys('withAuth', options, WITH_AUTH_OPTION_KEYS)
+  const { subject: loadSubject = false, optional = false, ...guard } = options
+  if (optional) {
+    if (loadSubject)
+      throw new TypeError('withAuth: subject: true needs a token, not optional: true')
+    const run = handler as OptionalGuardedHandler<Extra>
+    return handleErrors(auth, async (request) =>
+      run(request, { payload: await auth.authenticateOptional<Extra>(request, guard) }),
+    )
+  }
+  const run = handler as GuardedHandler<Extra, Subject>
   return handleErrors(auth, async (request) => {
     const payload = await auth.authenticate<Extra>(request, guard)
     const subject = loadSubject ? await auth.getSubject<Subject>(payload) : (undefined as Subject)
-    return handler(request, { payload, subject })
+    return run(request, { payload, subject })
   })
 }
 

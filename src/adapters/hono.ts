@@ -19,7 +19,7 @@
  */
 import type { Context, ErrorHandler, Hono, MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { GuardOptions } from '../authx.ts'
+import type { TokenGuardOptions } from '../authx.ts'
 import type { AuthXOptions } from '../config/index.ts'
 import { isAuthXError } from '../errors.ts'
 import { MAX_BODY_BYTES, readBodyCapped } from '../internal/body.ts'
@@ -28,7 +28,7 @@ import { isFormContentType, isJSONContentType, parseCookieHeader } from '../requ
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 import type { RequestView } from '../types.ts'
 import { BoundAuthX } from './shared/bound.ts'
-import type { OpenAPIPaths } from './shared/bound.ts'
+import type { OpenAPIPaths, ScopesGuardOptions } from './shared/bound.ts'
 import { PASS } from './shared/kit.ts'
 import type { AdapterKit } from './shared/kit.ts'
 import { appendSetCookies } from './shared/response.ts'
@@ -60,6 +60,7 @@ export {
   RevokedTokenError,
   scopeMatches,
   StoreUnavailableError,
+  KeySetUnavailableError,
   SubjectNotFoundError,
   TOKEN_LOCATIONS,
   TokenExpiredError,
@@ -258,11 +259,11 @@ class BodyTooLarge extends Error {}
 /** The view of a request whose body the guard did not read. */
 const NO_BODY: ReadBody = Object.freeze({})
 
-/** Hono's types, for the kit. */
-interface HonoFramework {
+/** Hono's types, for the kit; the guards type `c.get('authx')` with the instance's claims. */
+interface HonoFramework<Claims extends CustomClaims = CustomClaims> {
   Request: AnyContext
   Reply: AnyContext
-  Guard: HonoGuard
+  Guard: HonoGuard<Claims>
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   App: Hono<any, any, any>
   Answer: Response
@@ -270,8 +271,11 @@ interface HonoFramework {
 }
 
 /** Hono's primitives. */
+// One kit serves every instance: `Claims` only types what the guards hand to handlers.
 const kit: AdapterKit<HonoFramework> = {
   requestName: 'c',
+  // A Hono context holds the request as `c.req`; a view or a Fetch Request has no `req`.
+  isRequest: (value) => typeof (value as { req?: unknown }).req === 'object',
   view: (c, body) => new HonoRequestView(c, body ?? NO_BODY),
   readBody(c, need) {
     const contentType = c.req.raw.headers.get('content-type') ?? undefined
@@ -331,13 +335,16 @@ const kit: AdapterKit<HonoFramework> = {
  * app.get('/admin', auth.scopesRequired(['admin:*']), (c) => c.text('ok'))
  * ```
  */
-export class AuthX extends BoundAuthX<HonoFramework> {
+export class AuthX<Claims extends CustomClaims = CustomClaims> extends BoundAuthX<
+  HonoFramework<Claims>,
+  Claims
+> {
   /**
    * Guards a WebSocket route (`upgradeWebSocket` of `hono/ws`, @hono/node-ws, Bun, Deno): the
    * token comes from the query parameter, then the header, as browsers cannot set headers on a
    * WebSocket; a failure answers 401 before the upgrade.
    */
-  readonly webSocketRequired: HonoGuard
+  readonly webSocketRequired: HonoGuard<Claims>
   /**
    * An `app.onError` handler: AuthX errors become the JSON contract; any other error gets Hono's
    * default treatment (an `HTTPException`'s own response, else a logged 500). Call it from your
@@ -355,7 +362,7 @@ export class AuthX extends BoundAuthX<HonoFramework> {
    * @throws BadConfigurationError naming the option and the fix
    */
   constructor(options: AuthXOptions) {
-    super(options, kit)
+    super(options, kit as unknown as AdapterKit<HonoFramework<Claims>>)
     this.webSocketRequired = this.webSocketGuard()
     this.onError = (error, c) => {
       if (isAuthXError(error)) return kit.send(c, this.renderError(error))
@@ -374,10 +381,10 @@ export class AuthX extends BoundAuthX<HonoFramework> {
    *   (c) => c.json({ role: c.get('authx').role }))
    * ```
    */
-  override tokenRequired<Extra extends CustomClaims = CustomClaims>(
-    options: GuardOptions = {},
+  override tokenRequired<Extra extends CustomClaims = Claims>(
+    options: TokenGuardOptions = {},
   ): HonoGuard<Extra> {
-    return super.tokenRequired(options) as HonoGuard<Extra>
+    return super.tokenRequired(options) as unknown as HonoGuard<Extra>
   }
 
   /**
@@ -388,11 +395,11 @@ export class AuthX extends BoundAuthX<HonoFramework> {
    * @param options - `all: false` for any-of; other guard options
    * @throws TypeError when `scopes` is not an array of strings
    */
-  override scopesRequired<Extra extends CustomClaims = CustomClaims>(
+  override scopesRequired<Extra extends CustomClaims = Claims>(
     scopes: readonly string[],
-    options: GuardOptions & { all?: boolean } = {},
+    options: ScopesGuardOptions = {},
   ): HonoGuard<Extra> {
-    return super.scopesRequired(scopes, options) as HonoGuard<Extra>
+    return super.scopesRequired(scopes, options) as unknown as HonoGuard<Extra>
   }
 
   /**

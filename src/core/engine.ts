@@ -7,15 +7,15 @@
  * @packageDocumentation
  */
 import type { AuthXConfig } from '../config/index.ts'
-import type { RequestToken } from '../request/extract.ts'
+import type { RequestToken, TokenExtractor } from '../request/extract.ts'
 import { tokenCookies } from '../response/cookies.ts'
 import type { SetCookie } from '../response/cookies.ts'
 import type { MemoryStore } from '../stores/memory.ts'
 import type { Store } from '../stores/types.ts'
-import { StaticKeySet } from '../token/key-set.ts'
 import type { KeySet } from '../token/key-set.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 import type { TokenType } from '../types.ts'
+import { keySetFor } from './key-source.ts'
 import { TokenMinter } from './mint.ts'
 import type { VerifyOptions } from './options.ts'
 import { Revocation } from './revocation.ts'
@@ -33,6 +33,10 @@ export class Engine {
   readonly verifier: TokenVerifier
   /** Revocation checks and writes. */
   readonly revocation: Revocation
+  /** Where verification keys come from. */
+  readonly keys: KeySet
+  /** The instance's custom token extractor (`setTokenExtractor`), consulted before the locations. */
+  tokenExtractor: TokenExtractor | undefined
 
   /**
    * @param config - the resolved configuration
@@ -44,11 +48,12 @@ export class Engine {
     config: AuthXConfig,
     store: Store,
     embedded: MemoryStore | undefined,
-    keys: KeySet = new StaticKeySet(config.verifyKeys),
+    keys: KeySet = keySetFor(config),
   ) {
     this.config = config
     this.store = store
     this.mint = new TokenMinter(config)
+    this.keys = keys
     this.verifier = new TokenVerifier(config, keys)
     this.revocation = new Revocation(config, store, embedded)
   }
@@ -64,7 +69,8 @@ export class Engine {
     token: string | RequestToken,
     options: VerifyOptions = {},
   ): Promise<TokenPayload<Extra>> {
-    const payload = this.verifier.verify<Extra>(token, options)
+    let payload = this.verifier.verify<Extra>(token, options)
+    if (payload instanceof Promise) payload = await payload
     if (this.revocation.consulted)
       await this.revocation.check(typeof token === 'string' ? token : token.token, payload)
     return payload
@@ -82,7 +88,7 @@ export class Engine {
     const config = this.config
     const csrf =
       config.cookieCsrfProtect && config.csrfInCookies
-        ? (this.verifier.verify(token, { type, verifyCsrf: false }).csrf ?? '')
+        ? (this.verifier.verifySync(token, { type, verifyCsrf: false }).csrf ?? '')
         : ''
     return tokenCookies(config, type, token, csrf, maxAge)
   }

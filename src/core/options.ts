@@ -6,6 +6,8 @@
  * @packageDocumentation
  */
 import type { Duration } from '../internal/duration.ts'
+import { optionKeys } from '../internal/option-keys.ts'
+import type { TokenExtractor } from '../request/extract.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 import type { TokenLocation, TokenType } from '../types.ts'
 
@@ -77,8 +79,8 @@ export interface VerifyOptions {
   csrf?: string | undefined
   /** Accepted audience(s), overriding `decodeAudience`. */
   audience?: string | string[] | undefined
-  /** Accepted issuer, overriding `decodeIssuer`. */
-  issuer?: string | undefined
+  /** Accepted issuer(s), overriding `decodeIssuer`. */
+  issuer?: string | string[] | undefined
 }
 
 /** What a guard checks. */
@@ -97,6 +99,22 @@ export interface GuardOptions {
   scopes?: readonly string[] | undefined
   /** All scopes (AND) or any one (OR). @defaultValue true */
   allScopes?: boolean | undefined
+  /**
+   * Finds the token before the locations are searched, for this route.
+   * @defaultValue the instance's (`setTokenExtractor`), if any
+   */
+  extractor?: TokenExtractor | undefined
+}
+
+/** What a token guard (`tokenRequired`, `withAuth`) checks, and whether the token is optional. */
+export interface TokenGuardOptions extends GuardOptions {
+  /**
+   * Optional authentication, as AuthX's `optional=True`: a request with no token passes with no
+   * payload; a token that is present but fails (expired, forged, revoked...) is still refused.
+   * A cookie sent without its CSRF header on a CSRF method counts as no token.
+   * @defaultValue false
+   */
+  optional?: boolean | undefined
 }
 
 /** What a guard's authentication function resolves to: the payload, or payload and subject. */
@@ -116,13 +134,92 @@ export interface GetTokenOptions {
   optional?: boolean | undefined
   /** @defaultValue `tokenLocation` */
   locations?: readonly TokenLocation[] | undefined
+  /** Consulted before the locations. @defaultValue the instance's (`setTokenExtractor`), if any */
+  extractor?: TokenExtractor | undefined
 }
 
 /** Decides whether a verified token is revoked. May be async. */
-export type TokenBlocklist = (token: string, payload: TokenPayload) => boolean | Promise<boolean>
+export type TokenBlocklist<Extra extends CustomClaims = CustomClaims> = (
+  token: string,
+  payload: TokenPayload<Extra>,
+) => boolean | Promise<boolean>
 
 /** Loads the subject (user) of a verified token; null/undefined means "no such subject". */
-export type SubjectGetter<Subject = unknown> = (
+export type SubjectGetter<Subject = unknown, Extra extends CustomClaims = CustomClaims> = (
   sub: string,
-  payload: TokenPayload,
+  payload: TokenPayload<Extra>,
 ) => Subject | null | undefined | Promise<Subject | null | undefined>
+
+/** The keys of {@link GuardOptions}, for refusing the others (`authenticate`). */
+export const GUARD_OPTION_KEYS = optionKeys<GuardOptions>()({
+  type: true,
+  verifyType: true,
+  verifyFresh: true,
+  verifyCsrf: true,
+  locations: true,
+  scopes: true,
+  allScopes: true,
+  extractor: true,
+})
+
+/** The keys of {@link TokenGuardOptions} (`tokenRequired`, `withAuth`). */
+export const TOKEN_GUARD_OPTION_KEYS: readonly string[] = [...GUARD_OPTION_KEYS, 'optional']
+
+/** The keys of {@link VerifyOptions}. */
+export const VERIFY_OPTION_KEYS = optionKeys<VerifyOptions>()({
+  type: true,
+  verifyType: true,
+  verifyFresh: true,
+  verifyCsrf: true,
+  csrf: true,
+  audience: true,
+  issuer: true,
+})
+
+/** The keys of {@link CreateTokenOptions}. */
+export const CREATE_TOKEN_OPTION_KEYS = optionKeys<CreateTokenOptions>()({
+  fresh: true,
+  expiresIn: true,
+  data: true,
+  audience: true,
+  scopes: true,
+  headers: true,
+  sessionId: true,
+  familyId: true,
+})
+
+/** The keys of `createRefreshToken`'s options: those of {@link CreateTokenOptions} but `fresh`. */
+export const REFRESH_TOKEN_OPTION_KEYS: readonly string[] = CREATE_TOKEN_OPTION_KEYS.filter(
+  (key) => key !== 'fresh',
+)
+
+/** The keys of {@link CreateTokenPairOptions}. */
+export const CREATE_TOKEN_PAIR_OPTION_KEYS = optionKeys<CreateTokenPairOptions>()({
+  fresh: true,
+  accessExpiresIn: true,
+  refreshExpiresIn: true,
+  data: true,
+  audience: true,
+  accessScopes: true,
+  refreshScopes: true,
+  headers: true,
+  sessionId: true,
+  familyId: true,
+})
+
+/** The keys of {@link GetTokenOptions}. */
+export const GET_TOKEN_OPTION_KEYS = optionKeys<GetTokenOptions>()({
+  type: true,
+  optional: true,
+  locations: true,
+  extractor: true,
+})
+
+/** Options of the cookie builders (`accessCookies`, `refreshCookies`). */
+export interface CookieOptions {
+  /** Seconds; null for a session cookie. @defaultValue `cookieMaxAge` */
+  maxAge?: number | null | undefined
+}
+
+/** The keys of {@link CookieOptions}. */
+export const COOKIE_OPTION_KEYS = optionKeys<CookieOptions>()({ maxAge: true })

@@ -15,7 +15,7 @@ import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 import type { RequestLike, RequestView, TokenLocation } from '../types.ts'
 import { publishAuthenticationFailed } from './audit.ts'
 import type { Engine } from './engine.ts'
-import type { GetTokenOptions, GuardOptions } from './options.ts'
+import type { GetTokenOptions, TokenGuardOptions } from './options.ts'
 
 /**
  * Whether a request is a Fetch `Request` rather than a view. A view always has `header()`; a
@@ -61,18 +61,23 @@ export async function toBodilessView(request: RequestLike): Promise<RequestView>
  *
  * @param config - the instance's configuration
  * @param view - the request
- * @param options - type, locations, and whether a missing token is an error
+ * @param options - type, locations, extractor, and whether a missing token is an error
  */
 export function findToken(
   config: AuthXConfig,
   view: RequestView,
   options: GetTokenOptions,
 ): RequestToken | null {
-  const extract = { type: options.type ?? 'access', locations: options.locations }
+  const extract = {
+    type: options.type ?? 'access',
+    locations: options.locations,
+    extractor: options.extractor,
+  }
   if (options.optional === false) return requireToken(view, config, extract)
   try {
     return extractToken(view, config, extract)
   } catch (error) {
+    // MissingCSRFTokenError too: a cookie without its CSRF value is no credential.
     if (error instanceof MissingTokenError) return null
     throw error
   }
@@ -91,23 +96,40 @@ export function assertScopes(payload: TokenPayload, required: readonly string[],
   }
 }
 
-/** Extraction and verification of a request's token: what both pipelines share. */
+/**
+ * Extraction and verification of a request's token: what both pipelines share. Null when the
+ * token is optional and the request has none.
+ */
 function verifyRequest<Extra extends CustomClaims>(
   engine: Engine,
   view: RequestView,
-  options: GuardOptions,
-): { token: string; payload: TokenPayload<Extra> } {
-  const { config } = engine
-  const found = requireToken(view, config, {
-    type: options.type ?? 'access',
+  options: TokenGuardOptions,
+): { token: string; payload: TokenPayload<Extra> | Promise<TokenPayload<Extra>> } | null {
+  const found = findToken(engine.config, view, {
+    type: options.type,
     locations: options.locations,
+    extractor: options.extractor ?? engine.tokenExtractor,
+    optional: options.optional === true,
   })
+  if (found === null) return null
   // CSRF: unless the route forces it, the verifier applies the rule extraction applied (`csrfApplies`).
   const payload = engine.verifier.verify<Extra>(found, {
     verifyType: options.verifyType,
     verifyFresh: options.verifyFresh,
     verifyCsrf: options.verifyCsrf,
   })
+  const { scopes } = options
+  if (payload instanceof Promise) {
+    // A remote key set is fetching the key: the same checks, once it is there.
+    return {
+      token: found.token,
+      payload: payload.then((verified) => {
+        if (scopes !== undefined) assertScopes(verified, scopes, options.allScopes ?? true)
+        return verified
+      }),
+    }
+  }
+  if (scopes !== undefined) assertScopes(payload, scopes, options.allScopes ?? true)
   return { token: found.token, payload }
 }
 
@@ -117,21 +139,23 @@ function verifyRequest<Extra extends CustomClaims>(
  * @param engine - the instance's engine
  * @param request - a Fetch `Request` or a view
  * @param options - what the route requires
+ * @returns the payload; null only when `optional` and the request has no token
  * @throws AuthXError subclasses, rendered by the adapters as the JSON contract
  */
 export async function authenticate<Extra extends CustomClaims = CustomClaims>(
   engine: Engine,
   request: RequestLike,
-  options: GuardOptions,
-): Promise<TokenPayload<Extra>> {
+  options: TokenGuardOptions,
+): Promise<TokenPayload<Extra> | null> {
   const view = await toView(engine.config, request, options.locations)
   try {
-    const { token, payload } = verifyRequest<Extra>(engine, view, options)
-    if (engine.revocation.consulted) await engine.revocation.check(token, payload)
-    if (options.scopes !== undefined)
-      assertScopes(payload, options.scopes, options.allScopes ?? true)
+    const verified = verifyRequest<Extra>(engine, view, options)
+    if (verified === null) return null
+    const payload = await verified.payload
+    if (engine.revocation.consulted) await engine.revocation.check(verified.token, payload)
     return payload
   } catch (error) {
+    // The audit event of the refusal (core/audit.ts); nothing is built while nobody listens.
     publishAuthenticationFailed(error, 'authenticate', view)
     throw error
   }
@@ -144,21 +168,26 @@ export async function authenticate<Extra extends CustomClaims = CustomClaims>(
  * @param engine - the instance's engine
  * @param view - the request
  * @param options - what the route requires
- * @returns the payload, or undefined when revocation must be consulted (use `authenticate`)
+ * @returns the payload; null when `optional` and the request has no token; undefined when
+ *   revocation must be consulted or a key fetched (use `authenticate`)
  */
 export function authenticateSync(
   engine: Engine,
   view: RequestView,
-  options: GuardOptions,
-): TokenPayload | undefined {
+  options: TokenGuardOptions,
+): TokenPayload | null | undefined {
   if (engine.revocation.consulted) return undefined
+  let verified: ReturnType<typeof verifyRequest>
   try {
-    const { payload } = verifyRequest(engine, view, options)
-    if (options.scopes !== undefined)
-      assertScopes(payload, options.scopes, options.allScopes ?? true)
-    return payload
+    verified = verifyRequest(engine, view, options)
   } catch (error) {
     publishAuthenticationFailed(error, 'authenticate', view)
     throw error
   }
+  if (verified === null) return null
+  const { payload } = verified
+  if (!(payload instanceof Promise)) return payload
+  // The key is being fetched: the awaited pipeline joins the same fetch.
+  payload.catch(() => undefined)
+  return undefined
 }

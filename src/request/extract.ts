@@ -17,9 +17,20 @@ export interface RequestToken {
   readonly csrf: string | undefined
   /** The kind of token the route expects (it picked the cookie name, JSON key and CSRF header). */
   readonly type: TokenType
-  /** Where it was found. */
-  readonly location: TokenLocation
+  /** Where it was found: a location, or `extractor` when a custom extractor returned it. */
+  readonly location: TokenLocation | 'extractor'
 }
+
+/**
+ * A custom token extractor: returns the token it finds in the request, or null/undefined when
+ * there is none (the configured locations are then searched). It runs before the locations and
+ * must be synchronous. A token it returns is never CSRF-checked: read only what a cross-site form
+ * cannot send (a header, not a cookie; for cookies use the `cookies` location).
+ *
+ * @param request - the core's view of the request
+ * @param type - the kind of token the route expects
+ */
+export type TokenExtractor = (request: RequestView, type: TokenType) => string | null | undefined
 
 /** What to look for. */
 export interface ExtractOptions {
@@ -27,6 +38,21 @@ export interface ExtractOptions {
   readonly type: TokenType
   /** Locations to search, in order. @defaultValue `tokenLocation` */
   readonly locations?: readonly TokenLocation[] | undefined
+  /** Consulted before the locations; see {@link TokenExtractor}. */
+  readonly extractor?: TokenExtractor | undefined
+}
+
+/** What a custom extractor returned, as a request token (or null for nothing). */
+function fromExtractor(
+  view: RequestView,
+  extractor: TokenExtractor,
+  type: TokenType,
+): RequestToken | null {
+  const token = extractor(view, type)
+  if (token === null || token === undefined || token === '') return null
+  if (typeof token !== 'string')
+    throw new TypeError('a token extractor must return a string, null or undefined')
+  return { token, csrf: undefined, type, location: 'extractor' }
 }
 
 type Found = RequestToken | string
@@ -124,6 +150,11 @@ export function extractToken(
   options: ExtractOptions,
   misses: string[] = [],
 ): RequestToken | null {
+  if (options.extractor !== undefined) {
+    const found = fromExtractor(view, options.extractor, options.type)
+    if (found !== null) return found
+    misses.push('the token extractor found none')
+  }
   let csrfMiss: MissingCSRFTokenError | undefined
   for (const location of options.locations ?? config.tokenLocation) {
     try {

@@ -5,7 +5,12 @@
  * Every case runs against every driver listed in `drivers/index.ts`, so an adapter either passes
  * a case or has a defect: no case may be skipped for one adapter.
  */
-import type { AuthX as CoreAuthX, AuthXOptions, GuardOptions } from '../../src/index.ts'
+import type {
+  AuthX as CoreAuthX,
+  AuthXOptions,
+  GuardOptions,
+  TokenLocation,
+} from '../../src/index.ts'
 
 /** What protects a route. */
 export type GuardSpec =
@@ -30,6 +35,15 @@ export type GuardSpec =
   | { kind: 'rate'; max: number; window: number }
   /** `auth.webSocketRequired`, on the bindings whose WebSocket protection is a route guard */
   | { kind: 'websocket' }
+  /**
+   * Optional authentication: `auth.tokenOptional` without `options`, else
+   * `auth.tokenRequired({ ...options, optional: true })`; on the Fetch integration
+   * `withAuth(auth, { ...options, optional: true }, handler)`. A request without a token reaches
+   * the handler with no payload; a present but bad token is refused like on any guard. Its
+   * default handler is `optional-payload`. Every binding's guard factory supports it: a new
+   * driver gets it from {@link guardOf}, or maps it to its own optional guard.
+   */
+  | { kind: 'optional'; options?: GuardOptions }
 
 /** What the route's handler does once the guard let the request through. */
 export type HandlerSpec =
@@ -67,6 +81,18 @@ export type HandlerSpec =
   | { kind: 'throw'; error: () => Error }
   /** Answers `status` with the JSON `body`, touching nothing of AuthX (implicit refresh). */
   | { kind: 'json'; status: number; body: object }
+  /**
+   * 200 `{ payload }`: `payloadBody(...)` of `auth.optionalPayload(req)` (the `context.payload`
+   * of an optional `withAuth` on Fetch), or `null` when the request came without a token.
+   */
+  | { kind: 'optional-payload' }
+  /**
+   * 200 with the new pair of
+   * `auth.refresh(await auth.getRefreshTokenFromRequest(<the framework's own request>, locations))`,
+   * the seed's refresh route written without a guard: the framework's request is passed as it
+   * is (no `auth.view(...)`), and AuthX errors go through `handleErrors`.
+   */
+  | { kind: 'refresh'; locations?: TokenLocation[] }
 
 /** One route of the app under test. */
 export interface RouteSpec {
@@ -274,9 +300,9 @@ export function parseBody(text: string): unknown {
  * @param route - the route spec
  */
 export function handlerOf(route: RouteSpec): HandlerSpec {
-  return (
-    route.handler ?? (route.guard.kind === 'subject' ? { kind: 'subject' } : { kind: 'payload' })
-  )
+  if (route.handler !== undefined) return route.handler
+  if (route.guard.kind === 'subject') return { kind: 'subject' }
+  return route.guard.kind === 'optional' ? { kind: 'optional-payload' } : { kind: 'payload' }
 }
 
 /**
@@ -306,7 +332,8 @@ export interface GuardMaker<G> {
   readonly refreshTokenRequired: G
   readonly freshTokenRequired: G
   readonly currentSubject: G
-  tokenRequired(options: GuardOptions): G
+  readonly tokenOptional: G
+  tokenRequired(options: GuardOptions & { optional?: boolean }): G
   scopesRequired(scopes: readonly string[], options?: { all?: boolean }): G
   rateLimited(options: { max: number; window: number }): G
   readonly webSocketRequired?: G
@@ -340,5 +367,9 @@ export function guardOf<G>(auth: GuardMaker<G>, spec: GuardSpec): G | undefined 
       if (auth.webSocketRequired === undefined)
         throw new TypeError('this binding has no WebSocket guard')
       return auth.webSocketRequired
+    case 'optional':
+      return spec.options === undefined
+        ? auth.tokenOptional
+        : auth.tokenRequired({ ...spec.options, optional: true })
   }
 }

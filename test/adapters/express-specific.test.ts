@@ -503,13 +503,13 @@ void describe('Express: error handling', () => {
     assert.equal(auth.subject({} as Request), undefined)
   })
 
-  void test('unsetCookies keeps the core form for strings', () => {
+  void test('unsetCookies needs the res: without it, a TypeError instead of clearing nothing', () => {
     const auth = new AuthX(options({ tokenLocation: ['cookies'] }))
-    assert.deepEqual(
-      auth.unsetCookies('access').map((c) => c.name),
-      ['access_token_cookie', 'csrf_access_token'],
-    )
-    assert.equal(auth.unsetCookies().length, 4)
+    assert.throws(() => auth.unsetCookies(), {
+      name: 'TypeError',
+      message: /auth\.unsetCookies\(reply\) needs the framework's reply/,
+    })
+    assert.throws(() => auth.unsetCookies('access'), TypeError)
   })
 
   void test('scopesRequired refuses a non-array', () => {

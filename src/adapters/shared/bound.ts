@@ -4,13 +4,23 @@
  * and subject accessors, implicit refresh, OpenAPI lookups and the cookie helpers.
  */
 import { AuthX as CoreAuthX } from '../../authx.ts'
-import type { GuardBodyOptions, GuardOptions, GuardResult } from '../../authx.ts'
+import type {
+  GetTokenOptions,
+  GuardBodyOptions,
+  GuardOptions,
+  GuardResult,
+  PendingRefresh,
+  TokenGuardOptions,
+} from '../../authx.ts'
+import { GUARD_OPTION_KEYS, TOKEN_GUARD_OPTION_KEYS } from '../../core/options.ts'
+import { assertKnownKeys } from '../../internal/option-keys.ts'
 import type { AuthXOptions } from '../../config/index.ts'
 import type { SecurityRequirement } from '../../features/openapi.ts'
-import type { RateLimitOptions } from '../../features/rate-limit.ts'
+import type { RateLimitOptions, ResolvedRateLimit } from '../../features/rate-limit.ts'
+import type { RequestToken } from '../../request/extract.ts'
 import type { SetCookie } from '../../response/cookies.ts'
 import type { CustomClaims, TokenPayload } from '../../token/payload.ts'
-import type { RequestView } from '../../types.ts'
+import type { RequestLike, RequestView, TokenLocation, TokenType } from '../../types.ts'
 import { bodyNeed, defineGuard } from './guard.ts'
 import type { AdapterKit, Framework } from './kit.ts'
 
@@ -20,11 +30,27 @@ import type { AdapterKit, Framework } from './kit.ts'
  */
 export type OpenAPIPaths = Record<string, Record<string, { security?: SecurityRequirement[] }>>
 
+/** Options of `scopesRequired`: the guard options but the scopes themselves, and `all`. */
+export interface ScopesGuardOptions extends Omit<GuardOptions, 'type' | 'scopes' | 'allScopes'> {
+  /** Every scope (AND, true) or any one of them (OR, false). @defaultValue true */
+  all?: boolean | undefined
+}
+
+const SCOPES_GUARD_OPTION_KEYS: readonly string[] = [
+  ...GUARD_OPTION_KEYS.filter((key) => key !== 'type' && key !== 'scopes' && key !== 'allScopes'),
+  'all',
+]
+
 /**
  * The core `AuthX` bound to one framework through its kit: the guards are the framework's
  * middleware shape `F['Guard']`, the cookie helpers write on its reply `F['Reply']`.
+ *
+ * @typeParam Claims - the custom claims of the instance's tokens (see the core `AuthX`)
  */
-export abstract class BoundAuthX<F extends Framework> extends CoreAuthX {
+export abstract class BoundAuthX<
+  F extends Framework,
+  Claims extends CustomClaims = CustomClaims,
+> extends CoreAuthX<Claims> {
   /** What each ready-made guard checks, so OpenAPI metadata can describe the routes using it. */
   protected readonly guardOptions = new WeakMap<object, GuardOptions>()
   /** The framework's primitives. */
@@ -38,6 +64,12 @@ export abstract class BoundAuthX<F extends Framework> extends CoreAuthX {
   readonly freshTokenRequired: F['Guard']
   /** Requires an access token and loads its subject with the getter (401 if none). */
   readonly currentSubject: F['Guard']
+  /**
+   * Optional authentication (AuthX's `optional=True`): a valid access token attaches its payload,
+   * no token lets the request through with none (`auth.optionalPayload(request)` is null), a
+   * token that is present but fails is refused as on `accessTokenRequired`.
+   */
+  readonly tokenOptional: F['Guard']
 
   /**
    * @param options - see `AuthXOptions`
@@ -51,6 +83,7 @@ export abstract class BoundAuthX<F extends Framework> extends CoreAuthX {
     this.refreshTokenRequired = this.readyGuard({ type: 'refresh' }, false)
     this.freshTokenRequired = this.readyGuard({ type: 'access', verifyFresh: true }, false)
     this.currentSubject = this.readyGuard({ type: 'access' }, true)
+    this.tokenOptional = this.readyGuard({ type: 'access', optional: true }, false)
   }
 
   /**
@@ -72,7 +105,7 @@ export abstract class BoundAuthX<F extends Framework> extends CoreAuthX {
 
   #guard(
     run: (view: RequestView) => Promise<GuardResult | undefined>,
-    tryNow: ((view: RequestView) => TokenPayload | undefined) | undefined,
+    tryNow: ((view: RequestView) => TokenPayload | null | undefined) | undefined,
     locations: GuardBodyOptions['locations'],
   ): F['Guard'] {
     return defineGuard(this.kit, (error) => this.renderError(error), {
@@ -83,10 +116,12 @@ export abstract class BoundAuthX<F extends Framework> extends CoreAuthX {
   }
 
   /** A ready-made guard: the pipeline with `options`, remembered for OpenAPI. */
-  protected readyGuard(options: GuardOptions, loadSubject: boolean): F['Guard'] {
+  protected readyGuard(options: TokenGuardOptions, loadSubject: boolean): F['Guard'] {
     const guard = this.#guard(
       async (view) => {
-        const payload = await this.authenticate(view, options)
+        const payload = await this.authenticateGuarded(view, options)
+        // An optional token that is absent: through, with nothing attached.
+        if (payload === null) return undefined
         return loadSubject ? { payload, subject: await this.getSubject(payload) } : payload
       },
       // Most routes are stateless and need no subject: they are answered without a promise.
@@ -111,14 +146,22 @@ export abstract class BoundAuthX<F extends Framework> extends CoreAuthX {
   /**
    * A guard with explicit options.
    *
-   * @param options - type, verifyType, verifyFresh, verifyCsrf, locations
+   * @param options - type, verifyType, verifyFresh, verifyCsrf, locations, scopes, allScopes,
+   *   extractor, optional
+   * @throws TypeError for an option key no guard has (naming the nearest valid one)
    *
    * @example A refresh token from a cookie only (Express and Hono; on Fastify, as a `preHandler`)
    * ```ts
    * app.post('/refresh', auth.tokenRequired({ type: 'refresh', locations: ['cookies'] }), handler)
    * ```
+   *
+   * @example Optional authentication with a token from a header of your own
+   * ```ts
+   * const guard = auth.tokenRequired({ optional: true, extractor: (r) => r.header('x-token') })
+   * ```
    */
-  tokenRequired(options: GuardOptions = {}): F['Guard'] {
+  tokenRequired(options: TokenGuardOptions = {}): F['Guard'] {
+    assertKnownKeys('tokenRequired', options, TOKEN_GUARD_OPTION_KEYS)
     return this.readyGuard({ ...options }, false)
   }
 
@@ -127,16 +170,15 @@ export abstract class BoundAuthX<F extends Framework> extends CoreAuthX {
    *
    * @param scopes - required scopes (AuthX wildcards: `admin:*`)
    * @param options - `all: false` for any-of; other guard options
-   * @throws TypeError when `scopes` is not an array of strings (when the guard is made, so a typo
-   *   fails at start-up, not per request)
+   * @throws TypeError when `scopes` is not an array of strings, or for an option key the guard
+   *   does not have (`allScopes` names `all`): when the guard is made, so a typo fails at
+   *   start-up, not per request
    */
-  scopesRequired(
-    scopes: readonly string[],
-    options: GuardOptions & { all?: boolean } = {},
-  ): F['Guard'] {
+  scopesRequired(scopes: readonly string[], options: ScopesGuardOptions = {}): F['Guard'] {
     if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
       throw new TypeError('scopesRequired expects an array of strings')
     }
+    assertKnownKeys('scopesRequired', options, SCOPES_GUARD_OPTION_KEYS)
     const { all, ...rest } = options
     return this.readyGuard(
       { ...rest, type: 'access', scopes: [...scopes], allScopes: all ?? true },
@@ -182,12 +224,28 @@ export abstract class BoundAuthX<F extends Framework> extends CoreAuthX {
    * @param request - the framework's request (Fastify `request`, Express `req`, Hono `c`)
    * @throws TypeError when the route has no AuthX guard
    */
-  payload<Extra extends CustomClaims = CustomClaims>(request: F['Request']): TokenPayload<Extra> {
+  payload<Extra extends CustomClaims = Claims>(request: F['Request']): TokenPayload<Extra> {
     const payload = this.kit.payloadOf(request)
     if (payload === undefined) {
-      throw new TypeError(`auth.payload(${this.kit.requestName}) needs a route guarded by AuthX`)
+      const name = this.kit.requestName
+      throw new TypeError(
+        `auth.payload(${name}) needs a route guarded by AuthX; where the token is optional ` +
+          `(tokenOptional), use auth.optionalPayload(${name})`,
+      )
     }
     return payload as TokenPayload<Extra>
+  }
+
+  /**
+   * The verified payload of a request behind an optional guard (`tokenOptional`,
+   * `tokenRequired({ optional: true })`): null when the request came without a token.
+   *
+   * @param request - the framework's request
+   */
+  optionalPayload<Extra extends CustomClaims = Claims>(
+    request: F['Request'],
+  ): TokenPayload<Extra> | null {
+    return (this.kit.payloadOf(request) as TokenPayload<Extra> | undefined) ?? null
   }
 
   /**
@@ -200,12 +258,150 @@ export abstract class BoundAuthX<F extends Framework> extends CoreAuthX {
   }
 
   /**
-   * The core's `RequestView` of a framework request, for `getTokenFromRequest`, `authenticate`...
+   * The core's `RequestView` of a framework request. The core methods take the framework's
+   * request themselves; this is for code that wants the view.
    *
    * @param request - the framework's request
    */
   view(request: F['Request']): RequestView {
     return this.kit.view(request)
+  }
+
+  /**
+   * The view of the framework's own request, with the body read first when `locations` may need
+   * it and no parser read it (as a guard would); any other request as it is.
+   */
+  async #toRequestLike(
+    request: RequestLike | F['Request'],
+    locations: readonly TokenLocation[] | undefined,
+  ): Promise<RequestLike> {
+    if (!this.kit.isRequest(request)) return request as RequestLike
+    const need = bodyNeed(this.config, locations)
+    const body = need === undefined ? undefined : this.kit.readBody?.(request, need)
+    return this.kit.view(request, body === undefined ? undefined : await body)
+  }
+
+  /**
+   * Finds a token in a request without verifying it.
+   *
+   * @param request - the framework's request, a Fetch `Request` or a `RequestView`
+   * @param options - type, locations, and whether a missing token is an error
+   * @returns the token, or null when optional and nothing was found
+   */
+  override async getTokenFromRequest(
+    request: RequestLike | F['Request'],
+    options: GetTokenOptions = {},
+  ): Promise<RequestToken | null> {
+    return super.getTokenFromRequest(await this.#toRequestLike(request, options.locations), options)
+  }
+
+  /**
+   * The access token of a request, or MissingTokenError.
+   *
+   * @param request - the framework's request, a Fetch `Request` or a `RequestView`
+   * @param locations - override of `tokenLocation`
+   */
+  override getAccessTokenFromRequest(
+    request: RequestLike | F['Request'],
+    locations?: readonly TokenLocation[],
+  ): Promise<RequestToken> {
+    // The core calls getTokenFromRequest, which takes the framework's request.
+    return super.getAccessTokenFromRequest(request as RequestLike, locations)
+  }
+
+  /**
+   * The refresh token of a request, or MissingTokenError: the seed's `/refresh` route.
+   *
+   * @param request - the framework's request, a Fetch `Request` or a `RequestView`
+   * @param locations - override of `tokenLocation`
+   *
+   * @example The refresh route, the framework's request passed as it is
+   * ```ts
+   * const pair = await auth.refresh(await auth.getRefreshTokenFromRequest(request))
+   * ```
+   */
+  override getRefreshTokenFromRequest(
+    request: RequestLike | F['Request'],
+    locations?: readonly TokenLocation[],
+  ): Promise<RequestToken> {
+    return super.getRefreshTokenFromRequest(request as RequestLike, locations)
+  }
+
+  /**
+   * The whole pipeline on a request: extract, verify, revocation, scopes.
+   *
+   * @param request - the framework's request, a Fetch `Request` or a `RequestView`
+   * @param options - what the route requires
+   * @returns the verified payload
+   * @throws AuthXError subclasses
+   */
+  override authenticate<Extra extends CustomClaims = Claims>(
+    request: RequestLike | F['Request'],
+    options: GuardOptions = {},
+  ): Promise<TokenPayload<Extra>> {
+    if (!this.kit.isRequest(request))
+      return super.authenticate<Extra>(request as RequestLike, options)
+    return this.#toRequestLike(request, options.locations).then((view) =>
+      super.authenticate<Extra>(view, options),
+    )
+  }
+
+  /**
+   * Optional authentication on a request: the payload, null when it has no token.
+   *
+   * @param request - the framework's request, a Fetch `Request` or a `RequestView`
+   * @param options - what a token must satisfy when there is one
+   * @throws AuthXError subclasses for a token that is present but fails
+   */
+  override authenticateOptional<Extra extends CustomClaims = Claims>(
+    request: RequestLike | F['Request'],
+    options: GuardOptions = {},
+  ): Promise<TokenPayload<Extra> | null> {
+    if (!this.kit.isRequest(request))
+      return super.authenticateOptional<Extra>(request as RequestLike, options)
+    return this.#toRequestLike(request, options.locations).then((view) =>
+      super.authenticateOptional<Extra>(view, options),
+    )
+  }
+
+  /**
+   * Authenticates a WebSocket upgrade request (query parameter, then header; access tokens).
+   *
+   * @param request - the framework's request, a Fetch `Request` or a `RequestView`
+   * @throws AuthXError subclasses (401) before any upgrade happens
+   */
+  override authenticateWebSocket<Extra extends CustomClaims = Claims>(
+    request: RequestLike | F['Request'],
+  ): Promise<TokenPayload<Extra>> {
+    // The core calls authenticate, which takes the framework's request.
+    return super.authenticateWebSocket<Extra>(request as RequestLike)
+  }
+
+  /**
+   * Counts one request against a limit.
+   *
+   * @param request - the framework's request, a Fetch `Request` or a `RequestView`
+   * @param limit - from `auth.rateLimit(...)`
+   * @throws RateLimitExceededError (429)
+   */
+  override enforceRateLimit(
+    request: RequestLike | F['Request'],
+    limit: ResolvedRateLimit,
+  ): Promise<void> {
+    const like = this.kit.isRequest(request) ? this.kit.view(request) : (request as RequestLike)
+    return super.enforceRateLimit(like, limit)
+  }
+
+  /**
+   * Implicit refresh, first half (see `implicitRefresh(app)`, which calls it for you).
+   *
+   * @param request - the framework's request, a Fetch `Request` or a `RequestView`
+   */
+  override prepareImplicitRefresh(
+    request: RequestLike | F['Request'],
+  ): Promise<PendingRefresh | null> {
+    const like = this.kit.isRequest(request) ? this.kit.view(request) : (request as RequestLike)
+    return super.prepareImplicitRefresh(like)
   }
 
   /**
@@ -328,15 +524,38 @@ export abstract class BoundAuthX<F extends Framework> extends CoreAuthX {
   }
 
   /**
-   * Deletes every AuthX cookie on a reply; with `"access"`, `"refresh"` or nothing, only returns
-   * the deletions (the core behaviour).
+   * Deletes the AuthX cookies on a reply: with no second argument every one of them (access and
+   * refresh tokens and both CSRF cookies), as a logout needs. The reply is required: a
+   * Set-Cookie header can only be written on it, so a call without one throws instead of
+   * clearing nothing (the framework-free core's `unsetCookies()` returns the values instead).
    *
-   * @param target - the framework's reply, or which cookies
+   * @param reply - the framework's reply (Fastify `reply`, Express `res`, Hono `c`)
+   * @param which - `"access"`, `"refresh"` or `"both"`
+   * @defaultValue which - `"both"`
+   * @returns the deletions written
+   * @throws TypeError when no reply is given
+   *
+   * @example A logout route
+   * ```ts
+   * app.post('/logout', async (request, reply) => {
+   *   auth.unsetCookies(reply)
+   *   return { detail: 'Logged out' }
+   * })
+   * ```
    */
-  override unsetCookies(target?: F['Reply'] | 'access' | 'refresh' | 'both'): SetCookie[] {
-    if (typeof target !== 'object') return super.unsetCookies(target)
-    const cookies = super.unsetCookies('both')
-    this.#write(target, cookies)
+  override unsetCookies(
+    reply?: F['Reply'] | TokenType | 'both',
+    which: TokenType | 'both' = 'both',
+  ): SetCookie[] {
+    if (typeof reply !== 'object' || reply === null) {
+      throw new TypeError(
+        "auth.unsetCookies(reply) needs the framework's reply (Fastify reply, Express res, " +
+          "Hono c) to write the deletions on; auth.unsetCookies(reply, 'access') deletes only " +
+          'the access cookies',
+      )
+    }
+    const cookies = super.unsetCookies(which)
+    this.#write(reply, cookies)
     return cookies
   }
 }

@@ -84,6 +84,14 @@ export interface AdapterKit<F extends Framework> {
   /** How the binding's messages name the request (`auth.payload(req)`). */
   readonly requestName: string
   /**
+   * Whether a value is the framework's own request (so the core methods, `authenticate`,
+   * `getTokenFromRequest`..., take it as they take a Fetch `Request` or a `RequestView`). It must
+   * be false for both of those.
+   *
+   * @param value - what a caller passed as the request
+   */
+  readonly isRequest: (value: object) => boolean
+  /**
    * The core's view of a request, read lazily.
    *
    * @param request - the framework's request

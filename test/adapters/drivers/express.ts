@@ -62,6 +62,12 @@ async function runHandler(
     case 'json':
       res.status(spec.status)
       return spec.body
+    case 'optional-payload': {
+      const payload = auth.optionalPayload(req)
+      return { payload: payload === null ? null : payloadBody(payload) }
+    }
+    case 'refresh':
+      return auth.refresh(await auth.getRefreshTokenFromRequest(req, spec.locations))
   }
 }
 

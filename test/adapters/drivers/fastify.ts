@@ -49,18 +49,20 @@ async function runHandler(
       auth.unsetAccessCookies(reply)
       return {}
     case 'read':
-      return {
-        token: await auth.getTokenFromRequest(auth.view(request), {
-          type: spec.type,
-          optional: true,
-        }),
-      }
+      // The Fastify request itself, as every core method takes it.
+      return { token: await auth.getTokenFromRequest(request, { type: spec.type, optional: true }) }
     case 'echo':
       return { body: request.body ?? null }
     case 'throw':
       throw spec.error()
     case 'json':
       return reply.code(spec.status).send(spec.body)
+    case 'optional-payload': {
+      const payload = auth.optionalPayload(request)
+      return { payload: payload === null ? null : payloadBody(payload) }
+    }
+    case 'refresh':
+      return auth.refresh(await auth.getRefreshTokenFromRequest(request, spec.locations))
   }
 }
 

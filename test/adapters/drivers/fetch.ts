@@ -9,9 +9,9 @@
  */
 import * as entry from '../../../src/adapters/fetch.ts'
 import { applyCookies, handleErrors, withAuth } from '../../../src/adapters/fetch.ts'
-import type { AuthContext, FetchHandler, WithAuthOptions } from '../../../src/adapters/fetch.ts'
+import type { FetchHandler, WithAuthOptions } from '../../../src/adapters/fetch.ts'
 import { AuthX } from '../../../src/index.ts'
-import type { AuthXOptions } from '../../../src/index.ts'
+import type { AuthXOptions, TokenPayload } from '../../../src/index.ts'
 import { handlerOf, parseBody, payloadBody, surfaceOf } from '../driver.ts'
 import type {
   AdapterDriver,
@@ -101,8 +101,13 @@ function guardOf(spec: GuardSpec): WithAuthOptions | undefined {
       return { type: 'access', scopes: spec.scopes, allScopes: spec.all ?? true }
     case 'websocket':
       throw new TypeError('the Fetch integration has no WebSocket guard')
+    case 'optional':
+      return { ...spec.options, optional: true }
   }
 }
+
+/** What `withAuth` hands a handler: the payload (null on an optional route without a token). */
+type HandlerContext = { payload: TokenPayload | null; subject?: unknown } | undefined
 
 async function bodyOf(request: Request): Promise<unknown> {
   const type = request.headers.get('content-type') ?? ''
@@ -116,11 +121,11 @@ async function runHandler(
   auth: AuthX,
   spec: HandlerSpec,
   request: Request,
-  context: AuthContext | undefined,
+  context: HandlerContext,
 ): Promise<Response> {
   switch (spec.kind) {
     case 'payload': {
-      if (context === undefined) throw new TypeError('a payload handler needs a guarded route')
+      if (context?.payload == null) throw new TypeError('a payload handler needs a guarded route')
       return Response.json(payloadBody(context.payload))
     }
     case 'subject':
@@ -155,6 +160,14 @@ async function runHandler(
       throw spec.error()
     case 'json':
       return Response.json(spec.body, { status: spec.status })
+    case 'optional-payload': {
+      const payload = context?.payload ?? null
+      return Response.json({ payload: payload === null ? null : payloadBody(payload) })
+    }
+    case 'refresh':
+      return Response.json(
+        await auth.refresh(await auth.getRefreshTokenFromRequest(request, spec.locations)),
+      )
   }
 }
 
@@ -191,10 +204,14 @@ export const fetchDriver: AdapterDriver = {
           return open(request)
         })
       } else if (guard !== undefined) {
-        handler = withAuth(auth, guard, (request, context) => {
+        const run = (request: Request, context: HandlerContext): Promise<Response> => {
           count()
           return runHandler(auth, spec, request, context)
-        })
+        }
+        handler =
+          guard.optional === true
+            ? withAuth(auth, { ...guard, optional: true, subject: false }, run)
+            : withAuth(auth, { ...guard, optional: false }, run)
       } else {
         // Guarded routes always render AuthX errors (withAuth does); `handleErrors` decides it
         // for unguarded ones, as it does for the frameworks' error handlers.

@@ -67,6 +67,13 @@ async function runHandler(auth: AuthX, spec: HandlerSpec, c: Context): Promise<R
       throw spec.error()
     case 'json':
       return c.json(spec.body, spec.status as ContentfulStatusCode)
+    case 'optional-payload': {
+      const payload = auth.optionalPayload(c)
+      return c.json({ payload: payload === null ? null : payloadBody(payload) })
+    }
+    case 'refresh':
+      // The Hono context itself, as every core method takes it.
+      return c.json(await auth.refresh(await auth.getRefreshTokenFromRequest(c, spec.locations)))
   }
 }
 
