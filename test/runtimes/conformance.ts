@@ -59,10 +59,13 @@ export interface SuiteFile {
 }
 
 /**
- * The files that run under the other runtimes: the conformance files (those that loop over the
- * drivers) but {@link NODE_ONLY}, and `algorithms.test.ts` next to this module.
+ * The files that run under a runtime: the conformance files (those that loop over the drivers)
+ * but {@link NODE_ONLY}, `algorithms.test.ts` next to this module, and on the runtimes that can
+ * listen (all but workerd) `served.ts`.
+ *
+ * @param runtime - the runtime
  */
-export async function suiteFiles(): Promise<SuiteFile[]> {
+export async function suiteFiles(runtime: Runtime): Promise<SuiteFile[]> {
   const names = (await readdir(ADAPTER_TESTS)).filter((name) => name.endsWith('.test.ts')).sort()
   const files: SuiteFile[] = []
   for (const name of names) {
@@ -72,6 +75,8 @@ export async function suiteFiles(): Promise<SuiteFile[]> {
       files.push({ name: `adapters/${name}`, path })
   }
   files.push({ name: 'runtimes/algorithms.test.ts', path: join(HERE, 'algorithms.test.ts') })
+  if (runtime !== 'workerd')
+    files.push({ name: 'runtimes/served.ts', path: join(HERE, 'served.ts') })
   return files
 }
 
@@ -144,7 +149,7 @@ function suitePlugin(
  * @returns the bundle's path
  */
 export async function bundleSuite(runtime: Runtime, dir: string): Promise<string> {
-  const files = await suiteFiles()
+  const files = await suiteFiles(runtime)
   const worker = runtime === 'workerd'
   const host = join(HERE, 'hosts', worker ? 'worker.ts' : 'cli.ts')
   const outfile = join(dir, 'suite.mjs')
@@ -326,7 +331,7 @@ export async function runConformance(runtime: Runtime): Promise<CaseResult[]> {
  */
 export function replayUnder(runtime: Runtime, title: string): void {
   void describe(`the conformance suite under ${title}`, async () => {
-    const files = await suiteFiles()
+    const files = await suiteFiles(runtime)
     const results = await runConformance(runtime)
     for (const result of results) {
       test(`${result.file}: ${result.name}`, () => {
