@@ -2,8 +2,8 @@
  * Rate limits on the store, on both stores and through Fastify's `auth.rateLimited`: one bucket
  * per key, custom keys, the 429 contract with the real time left in the window, the reset after
  * the window, and the default key's resistance to respelled paths and IPv6 address hopping.
- * MemoryStore runs on the injected clock; RedisStore runs against the real server on
- * 127.0.0.1:6379 under a random prefix removed at the end (the window follows the injected clock
+ * MemoryStore runs on the injected clock; RedisStore runs against the suite's
+ * throw-away redis-server under a random prefix removed at the end (the window follows the injected clock
  * there too: the store is given `now`).
  */
 import assert from 'node:assert/strict'
@@ -26,12 +26,13 @@ import { RateLimitExceededError } from '../../src/errors.ts'
 import { MemoryStore } from '../../src/stores/memory.ts'
 import { RedisStore, recommendedRedisOptions } from '../../src/stores/redis.ts'
 import type { Store } from '../../src/stores/types.ts'
+import { testRedisUrl } from '../helpers/redis-server.ts'
 
 const SECRET = randomBytes(32).toString('hex')
 /** Real time, whole seconds: Redis expires keys on its own clock, so the test clock starts there. */
 const START = Math.floor(Date.now() / 1000)
 const RUN_PREFIX = `authx-test:rate-limit:${randomUUID()}:`
-const redis = new Redis(6379, '127.0.0.1', { ...recommendedRedisOptions(), lazyConnect: true })
+const redis = new Redis(await testRedisUrl(), { ...recommendedRedisOptions(), lazyConnect: true })
 await redis.connect()
 let prefixes = 0
 

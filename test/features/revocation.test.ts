@@ -2,8 +2,8 @@
  * Revocation through the store, on both stores: by jti (token string or payload), by subject,
  * in every token location over Fastify, across instances that share a store, and the expiry of
  * revocation entries once the token they describe has expired. MemoryStore runs on the injected
- * clock; RedisStore runs against the real server on 127.0.0.1:6379 under a random prefix removed
- * at the end.
+ * clock; RedisStore runs against the suite's throw-away redis-server under a random prefix
+ * removed at the end.
  */
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
@@ -15,9 +15,11 @@ import { AuthX } from '../../src/adapters/fastify.ts'
 import { RevokedTokenError, TokenExpiredError } from '../../src/errors.ts'
 import { MemoryStore } from '../../src/stores/memory.ts'
 import { RedisStore, recommendedRedisOptions } from '../../src/stores/redis.ts'
+import { testRedisUrl } from '../helpers/redis-server.ts'
 import { claimsOf, storeSuite } from '../helpers/store-suite.ts'
 
 const { SECRET, START, RUN_PREFIX, redis, BACKENDS, world } = await storeSuite('revocation')
+const REDIS_URL = await testRedisUrl()
 
 /**
  * The same claims signed again under a header with its members in another order, and the claims
@@ -161,7 +163,7 @@ void describe('revocation across processes [RedisStore]', () => {
   void test('separate clients on the same prefix (separate instances) share revocations', async () => {
     const prefix = `${RUN_PREFIX}shared:`
     const clients = [0, 1].map(
-      () => new Redis(6379, '127.0.0.1', { ...recommendedRedisOptions(), lazyConnect: true }),
+      () => new Redis(REDIS_URL, { ...recommendedRedisOptions(), lazyConnect: true }),
     )
     try {
       await Promise.all(clients.map((client) => client.connect()))

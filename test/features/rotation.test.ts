@@ -2,8 +2,8 @@
  * Refresh-token rotation with reuse detection (RFC 9700 section 4.14), on both stores: what a
  * refresh carries over, reuse killing the whole family, refresh after logout, no scope growth,
  * the family's absolute lifetime, concurrent refreshes of one token, and the quickstart's token
- * responses. MemoryStore runs on the injected clock; RedisStore runs against the real server on
- * 127.0.0.1:6379 under a random prefix removed at the end.
+ * responses. MemoryStore runs on the injected clock; RedisStore runs against the suite's
+ * throw-away redis-server under a random prefix removed at the end.
  */
 import assert from 'node:assert/strict'
 import { performance } from 'node:perf_hooks'

@@ -2,7 +2,7 @@
  * Login sessions tied to tokens, on both stores: create, get, list, revoke one, revoke all;
  * tokens carrying a revoked session's `sid` are refused while other sessions' tokens keep working;
  * a refresh records activity. MemoryStore runs on the injected clock; RedisStore runs against the
- * real server on 127.0.0.1:6379 under a random prefix removed at the end.
+ * suite's throw-away redis-server under a random prefix removed at the end.
  */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'

@@ -1,6 +1,6 @@
 /**
  * Shared setup of the feature suites that run against both stores: a MemoryStore on an injected
- * clock, and a RedisStore on the real server (127.0.0.1:6379) under a random prefix whose keys
+ * clock, and a RedisStore on the suite's throw-away server (test/helpers/redis-server.ts) under a random prefix whose keys
  * are removed after the file's tests.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
@@ -11,6 +11,7 @@ import type { AuthXOptions } from '../../src/config/index.ts'
 import { MemoryStore } from '../../src/stores/memory.ts'
 import { RedisStore, recommendedRedisOptions } from '../../src/stores/redis.ts'
 import type { Store } from '../../src/stores/types.ts'
+import { testRedisUrl } from './redis-server.ts'
 
 /** A kind of store a whole suite runs against. */
 export interface Backend {
@@ -54,7 +55,7 @@ export async function storeSuite(
   const SECRET = randomBytes(32).toString('hex')
   const START = Math.floor(Date.now() / 1000)
   const RUN_PREFIX = `authx-test:${name}:${randomUUID()}:`
-  const redis = new Redis(6379, '127.0.0.1', { ...recommendedRedisOptions(), lazyConnect: true })
+  const redis = new Redis(await testRedisUrl(), { ...recommendedRedisOptions(), lazyConnect: true })
   await redis.connect()
   let prefixes = 0
   const BACKENDS: readonly Backend[] = [

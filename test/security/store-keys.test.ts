@@ -3,8 +3,8 @@
  * UTF-8, where a lone surrogate becomes U+FFFD, so with ids used as they came the subjects
  * `'a\ud800'` and `'a\ufffd'` were one Redis key and one could list and end the other's sessions.
  * The stores now refuse ill-formed ids (TypeError) and length-prefix every id in a key, so that a
- * `:` or a key-shaped id cannot reach another key either. Runs against the real Redis on
- * 127.0.0.1:6379, under a random prefix removed at the end.
+ * `:` or a key-shaped id cannot reach another key either. Runs against the suite's
+ * throw-away redis-server, under a random prefix removed at the end.
  */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
@@ -15,10 +15,11 @@ import { isWellFormedId, storeKeys } from '../../src/stores/contract.ts'
 import { MemoryStore } from '../../src/stores/memory.ts'
 import { RedisStore, recommendedRedisOptions } from '../../src/stores/redis.ts'
 import type { SessionRecord, Store } from '../../src/stores/types.ts'
+import { testRedisUrl } from '../helpers/redis-server.ts'
 
 const SEED = 42
 const RUN_PREFIX = `authx-test:store-keys:${randomUUID()}:`
-const client = new Redis(6379, '127.0.0.1', { ...recommendedRedisOptions(), lazyConnect: true })
+const client = new Redis(await testRedisUrl(), { ...recommendedRedisOptions(), lazyConnect: true })
 await client.connect()
 let stores = 0
 

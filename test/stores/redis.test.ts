@@ -1,5 +1,5 @@
 /**
- * RedisStore against the real Redis on 127.0.0.1:6379 (keys under a random prefix, removed at the
+ * RedisStore against the suite's throw-away redis-server (keys under a random prefix, removed at the
  * end), plus failure behaviour against a `redis-server` of our own that the test kills and
  * restarts.
  */
@@ -15,9 +15,11 @@ import { RedisStore, createRedisStore, recommendedRedisOptions } from '../../src
 import type { Store } from '../../src/stores/types.ts'
 import { runStoreContract } from './store-contract.ts'
 import { freePort, startRedis, stopRedis } from '../helpers/processes.ts'
+import { testRedisUrl } from '../helpers/redis-server.ts'
 
 const RUN_PREFIX = `authx-test:${randomUUID()}:`
-const client = new Redis(6379, '127.0.0.1', { ...recommendedRedisOptions(), lazyConnect: true })
+const REDIS_URL = await testRedisUrl()
+const client = new Redis(REDIS_URL, { ...recommendedRedisOptions(), lazyConnect: true })
 await client.connect()
 let stores = 0
 
@@ -65,7 +67,7 @@ void describe('RedisStore', () => {
   })
 
   void test('200 concurrent uses through separate clients (separate instances): exactly one ok', async () => {
-    const clients = Array.from({ length: 4 }, () => new Redis(6379, '127.0.0.1'))
+    const clients = Array.from({ length: 4 }, () => new Redis(REDIS_URL))
     try {
       const prefix = `${RUN_PREFIX}multi:`
       const instances = clients.map((c) => new RedisStore(c, { prefix }))
