@@ -67,7 +67,13 @@ import type { VerifiedTokenCacheStats } from './token/cache.ts'
 import type { PublishedJWKSet } from './token/jwk.ts'
 import type { CustomClaims, TokenPayload } from './token/payload.ts'
 import type { RequestLike, RequestView, TokenLocation, TokenType } from './types.ts'
-import { assertKnownKeys, optionKeys } from './internal/option-keys.ts'
+import {
+  assertKnownKeys,
+  optionKeys,
+  unknownKey,
+  unknownKeyMessage,
+} from './internal/option-keys.ts'
+import { OPTION_NAMES } from './config/schema.ts'
 
 export type {
   CookieOptions,
@@ -130,9 +136,16 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> {
 
   /**
    * @param options - see {@link AuthXOptions}; a key for the algorithm is required
-   * @throws BadConfigurationError naming the option and the fix
+   * @throws BadConfigurationError naming the option and the fix, or an unknown option key and
+   *   the nearest valid one (`secret` names `secretKey`)
    */
   constructor(options: AuthXOptions) {
+    // A misspelt option would otherwise leave its default in place without a word.
+    const unknown = unknownKey(options, OPTION_NAMES)
+    if (unknown !== undefined)
+      throw new BadConfigurationError(
+        unknownKeyMessage('new AuthX(options)', unknown, OPTION_NAMES),
+      )
     this.config = resolveConfig(options)
     // An explicit store is shared state (Redis) and always consulted; the embedded default is
     // consulted only once it holds a revocation, so stateless apps pay nothing.

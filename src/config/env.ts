@@ -130,9 +130,11 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
   for (const [variable, raw] of Object.entries(env)) {
     if (!variable.startsWith(PREFIX) || raw === undefined) continue
     const name = optionName(variable)
-    // A code-only option or an unknown name keeps its text, as it always has: the constructor
-    // refuses what cannot be a valid value and ignores names that are not options.
-    const parser = isOptionName(name) ? KINDS[OPTION_ROWS[name].kind].env : null
+    // A variable that names no option is not ours (`JWT_*` is a common prefix): left out, since
+    // the constructor refuses option keys it does not know.
+    if (!isOptionName(name)) continue
+    // A code-only option keeps its text: the constructor refuses what cannot be a valid value.
+    const parser = KINDS[OPTION_ROWS[name].kind].env
     try {
       options[name] = parser === null ? raw : ENV_READERS[parser].parse(raw, variable)
     } catch (error) {
