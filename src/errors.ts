@@ -31,6 +31,7 @@ export type AuthXErrorCode =
   | 'ERR_AUTHX_POLICY_DENIED'
   | 'ERR_AUTHX_RATE_LIMITED'
   | 'ERR_AUTHX_STORE_UNAVAILABLE'
+  | 'ERR_AUTHX_KEY_SET_UNAVAILABLE'
 
 /**
  * The codes a {@link MissingTokenError} can carry: its own and its subclass's. A parent class's
@@ -464,6 +465,21 @@ export class StoreUnavailableError extends AuthXError {
   }
 }
 
+/**
+ * The verification keys could not be loaded: a remote JWK Set (`jwksUri`, `issuers`) failed to
+ * answer while no usable key was cached. A 503 rather than a 401: the token may well be valid, and
+ * a client that logs its user out on 401 must not do so because the identity provider is down.
+ */
+export class KeySetUnavailableError extends AuthXError {
+  static override readonly defaultMessage = 'Verification keys unavailable'
+  override readonly statusCode = 503
+  static override readonly code = 'ERR_AUTHX_KEY_SET_UNAVAILABLE'
+  override readonly code = 'ERR_AUTHX_KEY_SET_UNAVAILABLE'
+  override challenge(): undefined {
+    return undefined
+  }
+}
+
 /** Names of the error classes whose message can be overridden per instance. */
 export type AuthXErrorName =
   | 'MissingTokenError'
@@ -485,6 +501,7 @@ export type AuthXErrorName =
   | 'PolicyDeniedError'
   | 'RateLimitExceededError'
   | 'StoreUnavailableError'
+  | 'KeySetUnavailableError'
 
 /**
  * Per-class message overrides (the `messages` option), keyed by the exact class name, so that a
@@ -536,6 +553,7 @@ export type AnyAuthXError =
   | PolicyDeniedError
   | RateLimitExceededError
   | StoreUnavailableError
+  | KeySetUnavailableError
 
 /** An error rendered into the parts of an HTTP response, ready for any framework to send. */
 export interface ErrorResponse {

@@ -50,6 +50,7 @@ export {
   RefreshTokenRequiredError,
   RevokedTokenError,
   StoreUnavailableError,
+  KeySetUnavailableError,
   SubjectNotFoundError,
   TokenExpiredError,
   TokenInvalidAudienceError,
@@ -113,6 +114,19 @@ export type {
   PolicyRule,
   PolicySource,
 } from './authz/policy/index.ts'
+export { AUDIT_CHANNELS } from './core/audit.ts'
+export type {
+  AuditChannelName,
+  AuthenticationFailedEvent,
+  RateLimitHitEvent,
+  RefreshReuseDetectedEvent,
+  SessionCreatedEvent,
+  SessionRevokedEvent,
+  StoreUnavailableEvent,
+  TokenIssuedEvent,
+  TokenRefreshedEvent,
+  TokenRevokedEvent,
+} from './core/audit.ts'
 export { VerifiedTokenCache } from './token/cache.ts'
 export type { VerifiedTokenCacheOptions, VerifiedTokenCacheStats } from './token/cache.ts'
 export type { MemoryStoreOptions, MemoryStoreStats, MemoryStoreFullEvent } from './stores/memory.ts'

@@ -36,6 +36,7 @@ const CORE = [
   'RefreshTokenRequiredError',
   'RevokedTokenError',
   'StoreUnavailableError',
+  'KeySetUnavailableError',
   'SubjectNotFoundError',
   'TOKEN_LOCATIONS',
   'TokenExpiredError',
@@ -56,11 +57,13 @@ const CORE = [
 
 /** Every entry of `package.json` `exports` but `./package.json`, with its run-time names. */
 const ENTRIES: Record<string, readonly string[]> = {
-  '.': CORE,
+  // The audit channel names live in the core entry only: subscribing needs no binding.
+  '.': [...CORE, 'AUDIT_CHANNELS'],
   // The bindings re-export the core; their `AuthX` is the bound class.
   './fastify': CORE,
   './express': CORE,
   './hono': CORE,
+  './koa': CORE,
   './fetch': ['applyCookies', 'handleErrors', 'withAuth'],
   './redis': ['RedisStore', 'createRedisStore', 'recommendedRedisOptions'],
 }
@@ -123,7 +126,7 @@ void describe('the built entry points', () => {
     const core = (await import(pathToFileURL(join(ROOT, 'dist/index.js')).href)) as {
       AuthX: abstract new (...args: never[]) => unknown
     }
-    for (const binding of ['fastify', 'express', 'hono']) {
+    for (const binding of ['fastify', 'express', 'hono', 'koa']) {
       const module = (await import(
         pathToFileURL(join(ROOT, `dist/adapters/${binding}.js`)).href
       )) as { AuthX: { prototype: unknown } }

@@ -369,6 +369,24 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> extends BoundAuth
   readonly errorHandler: ErrorRequestHandler
 
   /**
+   * Serves the instance's public JWK Set (`auth.jwks()`): mount it at `/.well-known/jwks.json`.
+   * Answers `application/jwk-set+json` with `Cache-Control: public, max-age` (`jwksCacheMaxAge`)
+   * and a strong `ETag`, and 304 to a matching `If-None-Match`.
+   *
+   * @example
+   * ```ts
+   * app.get('/.well-known/jwks.json', auth.jwksHandler)
+   * ```
+   */
+  readonly jwksHandler = (req: ExpressRequest, res: ExpressResponse): void => {
+    const answer = this.jwksReply(req.get('if-none-match'))
+    res.status(answer.status).set(answer.headers)
+    // end(), not send(): send() would compute an ETag of its own and judge freshness itself.
+    if (answer.body === null) res.end()
+    else res.end(answer.body)
+  }
+
+  /**
    * @param options - see `AuthXOptions`
    * @throws BadConfigurationError naming the option and the fix
    */

@@ -382,6 +382,24 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> extends BoundAuth
   readonly webSocketRequired: FastifyGuard
 
   /**
+   * Serves the instance's public JWK Set (`auth.jwks()`): mount it at `/.well-known/jwks.json`.
+   * Answers `application/jwk-set+json` with `Cache-Control: public, max-age` (`jwksCacheMaxAge`)
+   * and a strong `ETag`, and 304 to a matching `If-None-Match`.
+   *
+   * @example
+   * ```ts
+   * app.get('/.well-known/jwks.json', auth.jwksHandler)
+   * ```
+   */
+  readonly jwksHandler = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const answer = this.jwksReply(request.headers['if-none-match'])
+    return reply
+      .code(answer.status)
+      .headers(answer.headers)
+      .send(answer.body ?? undefined)
+  }
+
+  /**
    * @param options - see `AuthXOptions`
    * @throws BadConfigurationError naming the option and the fix
    */

@@ -358,6 +358,18 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> extends BoundAuth
   readonly onError: ErrorHandler
 
   /**
+   * Serves the instance's public JWK Set (`auth.jwks()`): mount it at `/.well-known/jwks.json`.
+   * Answers `application/jwk-set+json` with `Cache-Control: public, max-age` (`jwksCacheMaxAge`)
+   * and a strong `ETag`, and 304 to a matching `If-None-Match`.
+   *
+   * @example
+   * ```ts
+   * app.get('/.well-known/jwks.json', auth.jwksHandler)
+   * ```
+   */
+  readonly jwksHandler = (c: Context): Response => this.jwksResponse(c.req.raw)
+
+  /**
    * @param options - see `AuthXOptions`
    * @throws BadConfigurationError naming the option and the fix
    */

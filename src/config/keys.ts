@@ -6,10 +6,33 @@
  */
 import { createPublicKey } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import type { Algorithm, BoundKey } from '../token/keys.ts'
-import { bindKey, importSignKey, importVerifyKey } from '../token/keys.ts'
+import { hasSecretMembers, thumbprint } from '../token/jwk.ts'
+import type { Algorithm, BoundKey, JWKInput } from '../token/keys.ts'
+import { ALGORITHM_SPECS, bindKey, importSignKey, importVerifyKey } from '../token/keys.ts'
 import type { AuthXOptions } from './options.ts'
 import { algorithmOption, fail } from './validators.ts'
+
+/** The options of one signing key and one previous key: the alternative to `keys`. */
+const SINGLE_KEY_OPTIONS = [
+  'secretKey',
+  'privateKey',
+  'publicKey',
+  'keyId',
+  'previousSecretKey',
+  'previousPublicKey',
+  'previousAlgorithm',
+  'previousKeyId',
+] as const
+
+/**
+ * The kid of an asymmetric key configured without one: its RFC 7638 thumbprint, so that every
+ * token names its key and a published JWK Set can be matched by kid. A secret gets none: a
+ * hash of it would be an offline oracle for guessing it.
+ */
+function kidOf(key: KeyObject, alg: Algorithm, configured: string | undefined): string | undefined {
+  if (configured !== undefined || ALGORITHM_SPECS[alg].family === 'hmac') return configured
+  return thumbprint(key)
+}
 
 /** The keys of one instance: what signs (if anything) and what verifies, current key first. */
 export interface BuiltKeys {
@@ -35,6 +58,26 @@ export interface BuiltKeys {
  * ```
  */
 export function buildKeys(options: AuthXOptions, algorithm: Algorithm): BuiltKeys {
+  const single = SINGLE_KEY_OPTIONS.filter((name) => options[name] !== undefined && options[name] !== null)
+  if (options.jwksUri !== undefined || options.issuers !== undefined) {
+    const local = options.keys === undefined ? single : ['keys', ...single]
+    if (local[0] !== undefined) {
+      fail(
+        local[0],
+        'an instance with jwksUri or issuers verifies with the remote keys only; use a separate instance to sign',
+      )
+    }
+    return { signingKey: undefined, verifyKeys: [] }
+  }
+  if (options.keys !== undefined) {
+    if (single[0] !== undefined) {
+      fail(single[0], 'give either keys (a JWK Set) or the single-key options, not both')
+    }
+    return buildKeySet(options.keys, options.algorithm, options.signingKeyId)
+  }
+  if (options.signingKeyId !== undefined) {
+    fail('signingKeyId', 'chooses a key of keys (a JWK Set); with one key, use keyId')
+  }
   const symmetric = algorithm.startsWith('HS')
   const keyId = options.keyId
   let signingKey: BoundKey | undefined
@@ -60,13 +103,15 @@ export function buildKeys(options: AuthXOptions, algorithm: Algorithm): BuiltKey
       options.privateKey === undefined
         ? undefined
         : importSignKey(options.privateKey, algorithm, 'privateKey')
-    signingKey = privateKey === undefined ? undefined : bindKey(privateKey, algorithm, keyId)
     const publicKey =
       options.publicKey === undefined
         ? undefined
         : importVerifyKey(options.publicKey, algorithm, 'publicKey')
     // With only a private key, its public half verifies: one key pair, one binding.
-    verifyKey = bindKey(publicKey ?? createPublicKey(privateKey as KeyObject), algorithm, keyId)
+    const verifying = publicKey ?? createPublicKey(privateKey as KeyObject)
+    const kid = kidOf(verifying, algorithm, keyId)
+    signingKey = privateKey === undefined ? undefined : bindKey(privateKey, algorithm, kid)
+    verifyKey = bindKey(verifying, algorithm, kid)
   }
   const verifyKeys = [verifyKey]
   const previousAlgorithm = algorithmOption(
@@ -79,13 +124,67 @@ export function buildKeys(options: AuthXOptions, algorithm: Algorithm): BuiltKey
     : options.previousPublicKey
   if (previous !== undefined && previous !== null) {
     const option = previousAlgorithm.startsWith('HS') ? 'previousSecretKey' : 'previousPublicKey'
-    verifyKeys.push(
-      bindKey(
-        importVerifyKey(previous, previousAlgorithm, option),
-        previousAlgorithm,
-        options.previousKeyId,
-      ),
-    )
+    const key = importVerifyKey(previous, previousAlgorithm, option)
+    verifyKeys.push(bindKey(key, previousAlgorithm, kidOf(key, previousAlgorithm, options.previousKeyId)))
   }
+  return { signingKey, verifyKeys }
+}
+
+/**
+ * Builds the keys of the `keys` option: every JWK bound to its `alg` (or `algorithm`), private
+ * ones able to sign, and the one `signingKeyId` names (or the first private one) signing.
+ *
+ * @param set - the JWK Set
+ * @param algorithm - the `algorithm` option as given, for JWKs without `alg`
+ * @param signingKeyId - the kid of the signing key, if chosen
+ */
+function buildKeySet(
+  set: unknown,
+  algorithm: unknown,
+  signingKeyId: string | undefined,
+): BuiltKeys {
+  const list = typeof set === 'object' && set !== null ? (set as { keys?: unknown }).keys : undefined
+  if (!Array.isArray(list) || list.length === 0) {
+    fail('keys', 'expected a JWK Set: { keys: [ ...JWKs, each with a kid ] }')
+  }
+  const kids = new Set<string>()
+  const signers = new Map<string, BoundKey>()
+  const verifyKeys: BoundKey[] = []
+  list.forEach((entry: unknown, index) => {
+    const option = `keys.keys[${index}]`
+    if (typeof entry !== 'object' || entry === null || typeof (entry as JWKInput).kty !== 'string') {
+      fail(option, 'expected a JWK (an object with kty)')
+    }
+    const jwk = entry as JWKInput
+    const kid = jwk.kid
+    if (typeof kid !== 'string' || kid === '') fail(option, 'every key of a JWK Set needs a kid')
+    if (kids.has(kid)) fail(option, `kid ${JSON.stringify(kid)} appears twice; kids must be unique`)
+    kids.add(kid)
+    if (jwk.alg === undefined && algorithm === undefined) {
+      fail(option, 'has no alg; set "alg" on the JWK, or the algorithm option for keys without one')
+    }
+    const alg = algorithmOption(`${option}.alg`, jwk.alg ?? algorithm, 'HS256')
+    if (hasSecretMembers(jwk)) {
+      const secret = importSignKey(jwk, alg, option)
+      signers.set(kid, bindKey(secret, alg, kid))
+      const verifying = ALGORITHM_SPECS[alg].family === 'hmac' ? secret : createPublicKey(secret)
+      verifyKeys.push(bindKey(verifying, alg, kid))
+    } else verifyKeys.push(bindKey(importVerifyKey(jwk, alg, option), alg, kid))
+  })
+  let signingKey: BoundKey | undefined
+  if (signingKeyId !== undefined) {
+    signingKey = signers.get(signingKeyId)
+    if (signingKey === undefined) {
+      fail(
+        'signingKeyId',
+        kids.has(signingKeyId)
+          ? `the key ${JSON.stringify(signingKeyId)} is public; signing needs its private JWK`
+          : `no key of keys has kid ${JSON.stringify(signingKeyId)}`,
+      )
+    }
+  } else signingKey = signers.values().next().value
+  // The signing key's own verification key first: the tokens of this instance find it first.
+  const first = verifyKeys.findIndex((k) => k.kid === signingKey?.kid)
+  if (first > 0) verifyKeys.unshift(...verifyKeys.splice(first, 1))
   return { signingKey, verifyKeys }
 }

@@ -5,7 +5,9 @@
  */
 import type { ErrorMessages } from '../errors.ts'
 import type { Duration } from '../internal/duration.ts'
+import type { JWKSet } from '../token/jwk.ts'
 import type { Algorithm, KeyInput } from '../token/keys.ts'
+import type { TokenProfile } from '../token/profile.ts'
 import type { Store } from '../stores/types.ts'
 import type { HTTPMethod, TokenLocation } from '../types.ts'
 
@@ -21,6 +23,21 @@ export type SameSite = 'lax' | 'strict' | 'none'
 export interface RotationOptions {
   /** Absolute lifetime of a family: no refresh extends a login past it. @defaultValue `"30d"` */
   familyLifetime?: Duration | undefined
+}
+
+/** One trusted identity provider of the `issuers` option. */
+export interface IssuerOptions {
+  /** Its JWK Set URL; omit it with `discovery: true`. */
+  jwksUri?: string | undefined
+  /**
+   * Find `jwks_uri` in `${issuer}/.well-known/openid-configuration` (which must name the same
+   * issuer). @defaultValue false
+   */
+  discovery?: boolean | undefined
+  /** Audience(s) its tokens must carry, instead of `decodeAudience`. */
+  audience?: string | string[] | undefined
+  /** The algorithms its tokens may use. @defaultValue `decodeAlgorithms` */
+  algorithms?: Algorithm[] | undefined
 }
 
 /**
@@ -46,6 +63,30 @@ export interface AuthXOptions {
   previousAlgorithm?: Algorithm | undefined
   /** `kid` of the previous key. */
   previousKeyId?: string | undefined
+  /**
+   * Many keys at once, as a JWK Set: each JWK with its `kid`, bound to its `alg` (or `algorithm`).
+   * Private JWKs can sign, public ones only verify. Replaces the single-key options.
+   */
+  keys?: JWKSet | undefined
+  /** The `kid` of the key in `keys` that signs. @defaultValue the first key with private material */
+  signingKeyId?: string | undefined
+  /**
+   * Verify with the JWK Set at this URL (https, or http on loopback), fetched and cached: an API
+   * that accepts an identity provider's or an auth service's tokens. Verify-only.
+   */
+  jwksUri?: string | undefined
+  /** How long a fetched JWK Set is used before it is refreshed; also the `max-age` of `jwks()`'s handlers. @defaultValue `"10m"` */
+  jwksCacheMaxAge?: Duration | undefined
+  /** The least time between two fetches of a JWK Set (unknown kids refetch at most this often). @defaultValue `"30s"` */
+  jwksCooldown?: Duration | undefined
+  /** The bound on one fetch. @defaultValue `"5s"` */
+  jwksTimeout?: Duration | undefined
+  /** How long cached keys keep verifying while the endpoint fails; `0` turns it off. @defaultValue `"24h"` */
+  jwksMaxStale?: Duration | undefined
+  /** Trusted issuers, each with its own JWK Set: `{ 'https://idp.example': { jwksUri } }`. */
+  issuers?: Record<string, IssuerOptions> | undefined
+  /** The shape of accepted tokens: this library's, or RFC 9068 access tokens. @defaultValue `"authx"` */
+  tokenProfile?: TokenProfile | undefined
   /** Access-token lifetime; `null` writes no `exp` (unsafe). @defaultValue `"15m"` */
   accessTokenExpires?: Duration | null | undefined
   /** Refresh-token lifetime; `null` writes no `exp` (unsafe). @defaultValue `"20d"` */
@@ -54,8 +95,8 @@ export interface AuthXOptions {
   decodeAlgorithms?: Algorithm[] | undefined
   /** Accepted audience(s). */
   decodeAudience?: string | string[] | null | undefined
-  /** Accepted issuer. */
-  decodeIssuer?: string | null | undefined
+  /** Accepted issuer(s). */
+  decodeIssuer?: string | string[] | null | undefined
   /** Seconds of clock skew tolerated on `exp`, `nbf`, `iat`. @defaultValue 0 */
   decodeLeeway?: number | undefined
   /** Default `aud` of created tokens. */

@@ -6,7 +6,9 @@
 import type { ErrorMessages } from '../errors.ts'
 import type { Algorithm, BoundKey } from '../token/keys.ts'
 import type { HTTPMethod, TokenLocation } from '../types.ts'
+import type { TokenProfile } from '../token/profile.ts'
 import type { BuiltKeys } from './keys.ts'
+import type { TrustedIssuer } from './remote.ts'
 import { buildKeys } from './keys.ts'
 import type { AuthXOptions, SameSite } from './options.ts'
 import type { OptionName, ResolveContext, ResolvedName } from './schema.ts'
@@ -22,7 +24,17 @@ export interface AuthXConfig {
   readonly accessTokenExpires: number | null
   readonly refreshTokenExpires: number | null
   readonly decodeAudience: readonly string[] | null
-  readonly decodeIssuer: string | null
+  readonly decodeIssuer: readonly string[] | null
+  /** The single remote JWK Set URL, or null. */
+  readonly jwksUri: string | null
+  /** Remote key set timings, in seconds. */
+  readonly jwksCacheMaxAge: number
+  readonly jwksCooldown: number
+  readonly jwksTimeout: number
+  readonly jwksMaxStale: number
+  /** The trusted issuers with their own key sets; empty when none is configured. */
+  readonly issuers: readonly TrustedIssuer[]
+  readonly tokenProfile: TokenProfile
   readonly decodeLeeway: number
   readonly encodeAudience: string | readonly string[] | null
   readonly encodeIssuer: string | null
@@ -104,6 +116,7 @@ export function resolveConfig(options: AuthXOptions): AuthXConfig {
       resolveRow(name)
       return resolved.get(name) as AuthXConfig[K]
     },
+    options,
     keys(): BuiltKeys {
       keys ??= buildKeys(options, context.get('algorithm'))
       return keys

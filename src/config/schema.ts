@@ -12,8 +12,11 @@ import type { ErrorMessages } from '../errors.ts'
 import { parseDuration } from '../internal/duration.ts'
 import type { Duration } from '../internal/duration.ts'
 import type { Algorithm } from '../token/keys.ts'
+import type { TokenProfile } from '../token/profile.ts'
 import type { HTTPMethod, TokenLocation } from '../types.ts'
 import type { BuiltKeys } from './keys.ts'
+import { ASYMMETRIC_ALGORITHMS, issuersOption, remoteAlgorithms, urlOption } from './remote.ts'
+import type { TrustedIssuer } from './remote.ts'
 import type { AuthXOptions, SameSite } from './options.ts'
 import { TOKEN_LOCATIONS } from './options.ts'
 import type { AuthXConfig } from './resolve.ts'
@@ -84,6 +87,7 @@ export const KINDS: Readonly<Record<OptionKind, KindInfo>> = KIND_TABLE
 /** The docs' sections of option tables, by id, with their `###` headings. */
 export const DOC_SECTIONS = {
   keys: 'Keys and algorithms',
+  remote: 'Remote key sets and identity providers',
   claims: 'Token lifetimes and claims',
   locations: 'Where tokens are found',
   cookies: 'Cookies',
@@ -117,6 +121,8 @@ export interface ResolveContext {
   get<K extends ResolvedName>(name: K): AuthXConfig[K]
   /** The keys built from the key options (once). */
   keys(): BuiltKeys
+  /** The user's options as given, for a row that must know whether another was set at all. */
+  readonly options: AuthXOptions
 }
 
 /**
@@ -204,6 +210,20 @@ function audience(frozen: boolean): Checked<null, string | readonly string[] | n
     return Object.freeze(typeof list === 'string' ? [list] : list)
   })
 }
+
+/** A duration of at least `min` seconds, for the remote key set timings. */
+const seconds = (fallback: string, min: number): Checked<Duration, number> =>
+  checked('duration', fallback, (value, f, name) => {
+    const result = parseDuration(value ?? f)
+    if (result === undefined || result < min) {
+      fail(name, `expected ${min > 0 ? 'a positive' : 'a non-negative'} number of seconds or a string like "${f}"`)
+    }
+    return result
+  })
+
+/** Whether the instance verifies with remote key sets (`jwksUri` or `issuers`). */
+const isRemote = (ctx: ResolveContext): boolean =>
+  ctx.get('jwksUri') !== null || ctx.options.issuers !== undefined
 
 /** The wall clock, in seconds: the clock of an instance that was not given one. */
 const wallClock = (): number => Date.now() / 1000
@@ -306,8 +326,31 @@ export const OPTION_SCHEMA = {
     readBy: 'buildKeys',
     docs: { section: 'keys', does: '`kid` of the previous key.', vsAuthX: 'New.' },
   },
+  keys: {
+    kind: 'code',
+    default: undefined,
+    readBy: 'buildKeys',
+    docs: {
+      section: 'keys',
+      type: '`{ keys: JWK[] }`',
+      does: 'Many keys as a JWK Set, each with its `kid` and bound to its `alg` (or `algorithm`). Private JWKs sign and verify, public ones verify. Instead of the single-key options.',
+      vsAuthX: 'New.',
+    },
+  },
+  signingKeyId: {
+    kind: 'string',
+    default: undefined,
+    readBy: 'buildKeys',
+    docs: {
+      section: 'keys',
+      default: 'the first key of `keys` with private material',
+      does: 'The `kid` of the key in `keys` that signs.',
+      vsAuthX: 'New.',
+    },
+  },
   decodeAlgorithms: {
     ...checked('algorithm list', undefined, (value, _f, name, ctx): readonly Algorithm[] => {
+      if (isRemote(ctx)) return remoteAlgorithms(name, value, ASYMMETRIC_ALGORITHMS)
       const algorithm = ctx.get('algorithm')
       const keyAlgorithms = [...new Set(ctx.keys().verifyKeys.map((k) => k.alg))]
       if (value === undefined) return Object.freeze(keyAlgorithms)
@@ -327,9 +370,87 @@ export const OPTION_SCHEMA = {
     }),
     docs: {
       section: 'keys',
-      default: 'the algorithms of the configured keys',
-      does: 'Algorithms a token header may name. Each must have a key.',
+      default: 'the algorithms of the configured keys; every asymmetric one with `jwksUri` or `issuers`',
+      does: 'Algorithms a token header may name. Each must have a key. With a remote key set, also how a JWK without `alg` is bound: only when exactly one listed algorithm fits its type and curve.',
       vsAuthX: 'Inert in AuthX (only `JWT_ALGORITHM` was accepted).',
+    },
+  },
+
+  // Remote key sets and identity providers.
+  jwksUri: {
+    ...checked('string', undefined, (value, _f, name): string | null =>
+      value === undefined ? null : urlOption(name, value),
+    ),
+    docs: {
+      section: 'remote',
+      type: 'URL',
+      does: 'Verify with the JWK Set at this URL (`https:`, or `http:` on loopback), fetched on first use and cached; never a URL from a token. Verify-only: no local keys.',
+      vsAuthX: 'New.',
+    },
+  },
+  jwksCacheMaxAge: {
+    ...seconds('10m', 1),
+    docs: {
+      section: 'remote',
+      does: 'How long a fetched JWK Set is used before a background refresh; also the `Cache-Control: max-age` of the JWKS handlers.',
+      vsAuthX: 'New.',
+    },
+  },
+  jwksCooldown: {
+    ...seconds('30s', 0),
+    docs: {
+      section: 'remote',
+      does: 'The least time between two fetches: a token with an unknown `kid` triggers at most one refetch per cooldown.',
+      vsAuthX: 'New.',
+    },
+  },
+  jwksTimeout: {
+    ...seconds('5s', 0.001),
+    docs: { section: 'remote', does: 'The bound on one fetch, body included.', vsAuthX: 'New.' },
+  },
+  jwksMaxStale: {
+    ...seconds('24h', 0),
+    docs: {
+      section: 'remote',
+      does: 'How long past `jwksCacheMaxAge` cached keys keep verifying while the endpoint fails; `0` turns it off. With nothing usable cached, a failure is 503 `KeySetUnavailableError`.',
+      vsAuthX: 'New.',
+    },
+  },
+  issuers: {
+    ...checked('code', undefined, (value, _f, _name, ctx): readonly TrustedIssuer[] => {
+      if (value !== undefined && ctx.get('jwksUri') !== null) {
+        fail('issuers', 'give either jwksUri (one source) or issuers (several), not both')
+      }
+      return issuersOption(value, ctx.get('decodeAlgorithms'))
+    }),
+    docs: {
+      section: 'remote',
+      type: '`{ [iss]: { jwksUri \\| discovery, audience?, algorithms? } }`',
+      does: "Trusted issuers, each with its own JWK Set (or OpenID discovery of it), audience and algorithms. A token's `iss` selects among these only, and must be the issuer whose key verified it.",
+      vsAuthX: 'New.',
+    },
+  },
+  tokenProfile: {
+    ...checked('string', 'authx', (value, f, name, ctx): TokenProfile => {
+      const profile = value ?? f
+      if (profile !== 'authx' && profile !== 'rfc9068') fail(name, "expected 'authx' or 'rfc9068'")
+      if (
+        profile === 'rfc9068' &&
+        ctx.get('decodeAudience') === null &&
+        !(ctx.get('issuers').length > 0 && ctx.get('issuers').every((i) => i.audience !== null))
+      ) {
+        fail(
+          name,
+          'RFC 9068 access tokens are for an audience: set decodeAudience (or each issuer\'s audience) to your API\'s resource indicator',
+        )
+      }
+      return profile
+    }),
+    docs: {
+      section: 'remote',
+      type: "`'authx'` or `'rfc9068'`",
+      does: 'The shape of accepted tokens. `rfc9068`: OAuth access tokens as identity providers issue them (`typ` `at+jwt`, `client_id`, `scope` as a string); they pass access and scope guards, never refresh or fresh ones.',
+      vsAuthX: 'New.',
     },
   },
 
@@ -359,8 +480,26 @@ export const OPTION_SCHEMA = {
     },
   },
   decodeIssuer: {
-    ...issuer(),
-    docs: { section: 'claims', does: 'Required `iss`. With `null`, `iss` is not checked.' },
+    ...checked('string list', null, (value, _f, name, ctx): readonly string[] | null => {
+      const trusted = ctx.get('issuers')
+      if (trusted.length > 0) {
+        if (value !== undefined && value !== null) fail(name, 'issuers already names the accepted issuers')
+        return Object.freeze(trusted.map((i) => i.issuer))
+      }
+      if (value === undefined || value === null) return null
+      const list = typeof value === 'string' ? [value] : value
+      if (!Array.isArray(list) || list.length === 0 || !list.every((i) => typeof i === 'string')) {
+        fail(name, 'expected an issuer string, a non-empty list of them, or null')
+      }
+      return Object.freeze([...(list as string[])])
+    }),
+    docs: {
+      section: 'claims',
+      type: 'string, string list or `null`',
+      default: '`null`; the names of `issuers` when that is set',
+      does: 'Required `iss`: one of these. With `null`, `iss` is not checked.',
+      vsAuthX: 'A list is new.',
+    },
   },
   decodeLeeway: {
     ...checked('number', 0, (value, f, name) => {

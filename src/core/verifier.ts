@@ -10,8 +10,10 @@ import {
   AccessTokenRequiredError,
   CSRFError,
   FreshTokenRequiredError,
+  KeySetUnavailableError,
   LoginTypeMismatchError,
   RefreshTokenRequiredError,
+  TokenInvalidIssuerError,
 } from '../errors.ts'
 import { csrfExpected, csrfMatches } from '../request/csrf.ts'
 import type { RequestToken } from '../request/extract.ts'
@@ -19,9 +21,10 @@ import { VerifiedTokenCache } from '../token/cache.ts'
 import { validateClaims } from '../token/claims.ts'
 import type { ClaimRules } from '../token/claims.ts'
 import { JWSVerifier } from '../token/jws.ts'
-import type { JSONObject } from '../token/jws.ts'
+import type { JSONObject, VerifiedJWS } from '../token/jws.ts'
 import type { KeySet } from '../token/key-set.ts'
 import { TokenPayloadImpl } from '../token/payload.ts'
+import { checkRFC9068 } from '../token/profile.ts'
 import type { CustomClaims, TokenPayload } from '../token/payload.ts'
 import { loginTypeOf } from './derived.ts'
 import type { VerifyOptions } from './options.ts'
@@ -29,8 +32,13 @@ import type { VerifyOptions } from './options.ts'
 /** Verifies the instance's tokens; built once per instance from its frozen configuration. */
 export class TokenVerifier {
   readonly #config: AuthXConfig
+  readonly #keys: KeySet
   readonly #jws: JWSVerifier
   readonly #cache: VerifiedTokenCache | undefined
+  /** The key set's version the cached verdicts were reached under. */
+  #cacheVersion = 0
+  /** Per-issuer audiences (`issuers`), or undefined when no issuer has its own. */
+  readonly #issuerAudience: ReadonlyMap<string, readonly string[]> | undefined
 
   /**
    * @param config - the instance's configuration
@@ -38,9 +46,15 @@ export class TokenVerifier {
    */
   constructor(config: AuthXConfig, keys: KeySet) {
     this.#config = config
+    this.#keys = keys
     this.#jws = new JWSVerifier(keys, config.decodeAlgorithms, config.maxTokenLength)
     const cache = config.verifiedTokenCache
     this.#cache = cache === null ? undefined : new VerifiedTokenCache(cache)
+    const audiences = config.issuers.filter((i) => i.audience !== null)
+    this.#issuerAudience =
+      audiences.length === 0
+        ? undefined
+        : new Map(audiences.map((i) => [i.issuer, i.audience as readonly string[]]))
   }
 
   /** Counters of the verified-token cache, or null when it is off. */
@@ -49,7 +63,8 @@ export class TokenVerifier {
   }
 
   /**
-   * Verifies signature, claims, login type, type, freshness and CSRF.
+   * Verifies signature, claims, login type, type, freshness and CSRF. Synchronous whenever the
+   * key is at hand; a promise only while a remote key set fetches.
    *
    * @param token - a compact JWS or a token found in a request
    * @param options - what to check
@@ -58,21 +73,84 @@ export class TokenVerifier {
   verify<Extra extends CustomClaims = CustomClaims>(
     token: string | RequestToken,
     options: VerifyOptions,
+  ): TokenPayload<Extra> | Promise<TokenPayload<Extra>> {
+    const raw = typeof token === 'string' ? token : token.token
+    const claims = this.#cached(raw)
+    if (claims !== undefined) {
+      validateClaims(claims, this.#claimRules(options, claims))
+      return this.#accept<Extra>(claims, token, options)
+    }
+    const verified = this.#jws.verify(raw)
+    if (verified instanceof Promise) {
+      return verified.then((jws) => this.#checkVerified<Extra>(jws, raw, token, options))
+    }
+    return this.#checkVerified<Extra>(verified, raw, token, options)
+  }
+
+  /**
+   * Verifies a token that the instance knows can be checked synchronously (its own, with its own
+   * keys at hand).
+   *
+   * @param token - a compact JWS or a token found in a request
+   * @param options - what to check
+   * @throws KeySetUnavailableError when the key must first be fetched (the fetch goes on)
+   */
+  verifySync<Extra extends CustomClaims = CustomClaims>(
+    token: string | RequestToken,
+    options: VerifyOptions,
+  ): TokenPayload<Extra> {
+    const payload = this.verify<Extra>(token, options)
+    if (!(payload instanceof Promise)) return payload
+    payload.catch(() => undefined)
+    throw new KeySetUnavailableError({
+      reason: 'the verification key is being fetched; the asynchronous verifyToken waits for it',
+    })
+  }
+
+  /** A cached verdict, dropped whenever the key set changed since it was reached. */
+  #cached(raw: string): JSONObject | undefined {
+    const cache = this.#cache
+    if (cache === undefined) return undefined
+    const version = this.#keys.version
+    if (version !== this.#cacheVersion) {
+      // A key was removed or replaced: verdicts reached with it no longer stand.
+      cache.clear()
+      this.#cacheVersion = version
+      return undefined
+    }
+    return cache.get(raw, this.#config.clock()) as JSONObject | undefined
+  }
+
+  /** The checks after the signature: the profile, the issuer a key speaks for, the claims. */
+  #checkVerified<Extra extends CustomClaims>(
+    jws: VerifiedJWS,
+    raw: string,
+    token: string | RequestToken,
+    options: VerifyOptions,
+  ): TokenPayload<Extra> {
+    const claims = jws.payload
+    if (this.#config.tokenProfile === 'rfc9068') checkRFC9068(jws.header, claims)
+    // A key of one trusted issuer proves nothing about another issuer's tokens.
+    if (jws.key.issuer !== undefined && claims.iss !== jws.key.issuer) {
+      throw new TokenInvalidIssuerError({ reason: 'iss is not the issuer whose key signed it' })
+    }
+    validateClaims(claims, this.#claimRules(options, claims))
+    this.#cache?.set(raw, claims, claims.exp as number | undefined)
+    return this.#accept<Extra>(claims, token, options)
+  }
+
+  /** Login type, token type, freshness and CSRF of validated claims. */
+  #accept<Extra extends CustomClaims>(
+    claims: JSONObject,
+    token: string | RequestToken,
+    options: VerifyOptions,
   ): TokenPayload<Extra> {
     const config = this.#config
-    const raw = typeof token === 'string' ? token : token.token
-    const rules = this.#claimRules(options)
-    // A cache hit skips only the signature check and the decode; claims are validated every time.
-    let claims = this.#cache?.get(raw, rules.now) as JSONObject | undefined
-    if (claims === undefined) {
-      claims = this.#jws.verify(raw).payload
-      validateClaims(claims, rules)
-      this.#cache?.set(raw, claims, claims.exp as number | undefined)
-    } else validateClaims(claims, rules)
     const payload = new TokenPayloadImpl<Extra>(
       claims,
       config.identityClaim,
       config.clock,
+      config.tokenProfile,
     ) as TokenPayload<Extra>
     // Instances that share a key must not accept each other's tokens: a `user` token is not an
     // `admin` token because both verify.
@@ -97,11 +175,11 @@ export class TokenVerifier {
     return payload
   }
 
-  #claimRules(options: VerifyOptions): ClaimRules {
+  #claimRules(options: VerifyOptions, claims: JSONObject): ClaimRules {
     const config = this.#config
     const audience =
       options.audience === undefined
-        ? config.decodeAudience
+        ? (this.#issuerAudience?.get(claims.iss as string) ?? config.decodeAudience)
         : typeof options.audience === 'string'
           ? [options.audience]
           : options.audience
@@ -109,7 +187,12 @@ export class TokenVerifier {
       now: config.clock(),
       leeway: config.decodeLeeway,
       audience,
-      issuer: options.issuer ?? config.decodeIssuer,
+      issuer:
+        options.issuer === undefined
+          ? config.decodeIssuer
+          : typeof options.issuer === 'string'
+            ? [options.issuer]
+            : options.issuer,
       identityClaim: config.identityClaim,
       allowsNoExpiry: this.#allowsNoExpiry,
     }

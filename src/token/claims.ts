@@ -20,8 +20,8 @@ export interface ClaimRules {
   readonly leeway: number
   /** Accepted audiences; null means tokens must not carry a non-empty `aud`. */
   readonly audience: readonly string[] | null
-  /** The accepted issuer; null means `iss` is not checked beyond its type. */
-  readonly issuer: string | null
+  /** The accepted issuers; null means `iss` is not checked beyond its type. */
+  readonly issuer: readonly string[] | null
   /** The claim that holds the subject (`sub` unless configured). */
   readonly identityClaim: string
   /** Whether a token of this `type` may omit `exp` (its configured lifetime is null). */
@@ -106,13 +106,13 @@ export function validateClaims(payload: JSONObject, rules: ClaimRules): void {
   checkAudience(payload.aud, rules.audience)
 }
 
-function checkIssuer(iss: unknown, expected: string | null): void {
+function checkIssuer(iss: unknown, expected: readonly string[] | null): void {
   if (iss !== undefined && typeof iss !== 'string') {
     throw expected === null ? invalid('iss is not a string') : new TokenInvalidIssuerError()
   }
   if (expected === null) return
   if (iss === undefined) throw invalid('iss is required')
-  if (iss !== expected) throw new TokenInvalidIssuerError()
+  if (!expected.includes(iss as string)) throw new TokenInvalidIssuerError()
 }
 
 function checkAudience(aud: unknown, expected: readonly string[] | null): void {

@@ -4,7 +4,8 @@
  * Strictness is the point of this module. A token is exactly three segments in the base64url
  * alphabet with canonical trailing bits and no padding; header and payload are UTF-8 JSON objects
  * parsed once by `JSON.parse`; `crit`, `b64`, `zip` and JWE headers are refused; `jku`, `x5u`,
- * `jwk` and `x5c` are never honoured (only configured keys verify). The signature is checked
+ * `jwk` and `x5c` are never honoured (only configured keys verify, and nothing in a token ever
+ * chooses where keys are fetched from). The signature is checked
  * before the payload is even decoded.
  */
 import { isUtf8 } from 'node:buffer'
@@ -218,12 +219,14 @@ export class JWSVerifier {
   }
 
   /**
-   * Checks structure and signature, then decodes the payload.
+   * Checks structure and signature, then decodes the payload. Synchronous whenever the key set
+   * answers synchronously (always for configured keys; for a remote set, whenever the key is
+   * cached); a promise only when the set must fetch first.
    *
    * @param token - the compact JWS
    * @throws JWTDecodeError for any malformed token; TokenInvalidSignatureError when no key verifies
    */
-  verify(token: string): VerifiedJWS {
+  verify(token: string): VerifiedJWS | Promise<VerifiedJWS> {
     if (typeof token !== 'string' || token.length === 0) throw decodeError('token is empty')
     if (token.length > this.#maxLength) throw decodeError('token exceeds the size limit')
     const first = token.indexOf('.')
@@ -235,8 +238,23 @@ export class JWSVerifier {
       throw decodeError('token has more than three segments')
 
     const checked = this.#checkHeader(token.slice(0, first))
-    const { header } = checked
     const candidates = this.#candidates(checked)
+    if (!Array.isArray(candidates)) {
+      return (candidates as Promise<readonly BoundKey[]>).then((keys) =>
+        this.#verifyWith(token, first, second, checked.header, keys),
+      )
+    }
+    return this.#verifyWith(token, first, second, checked.header, candidates)
+  }
+
+  /** The signature check proper, once the candidate keys are known. */
+  #verifyWith(
+    token: string,
+    first: number,
+    second: number,
+    header: JSONObject,
+    candidates: readonly BoundKey[],
+  ): VerifiedJWS {
     const signatureText = token.slice(second + 1)
     const input = token.slice(0, second)
     let verifiedBy: BoundKey | undefined
@@ -276,19 +294,18 @@ export class JWSVerifier {
 
   /**
    * The keys to try for a checked header: the set's selection, kept with the header while the
-   * set's version stays the same (for a static set, forever).
-   *
-   * @throws TypeError when the set can only answer asynchronously (a remote set on a miss)
+   * set's version stays the same (for a static set, forever). An empty selection is not kept: a
+   * remote set may learn the key later.
    */
-  #candidates(checked: CheckedHeader): readonly BoundKey[] {
+  #candidates(checked: CheckedHeader): readonly BoundKey[] | Promise<readonly BoundKey[]> {
     const version = this.#keys.version
     if (checked.version === version) return checked.candidates
     const selected = this.#keys.select(checked.alg, checked.kid)
-    if (!Array.isArray(selected))
-      throw new TypeError('this key set answers asynchronously; verify with its async path')
-    checked.candidates = selected as readonly BoundKey[]
-    checked.version = version
-    return checked.candidates
+    if (Array.isArray(selected) && selected.length > 0) {
+      checked.candidates = selected as readonly BoundKey[]
+      checked.version = version
+    }
+    return selected
   }
 
   /** Parses and checks a header segment once; the result (with its candidate keys) is cached. */

@@ -34,6 +34,11 @@ export interface KeySet {
     alg: Algorithm,
     kid: string | undefined,
   ): readonly BoundKey[] | Promise<readonly BoundKey[]>
+  /**
+   * Loads the keys now, for a set that fetches them (absent on sets whose keys are always at
+   * hand). Rejects when a source cannot be loaded.
+   */
+  load?(): Promise<void>
 }
 
 /**
@@ -60,5 +65,68 @@ export class StaticKeySet implements KeySet {
   select(alg: Algorithm, kid: string | undefined): readonly BoundKey[] {
     const candidates = this.keys.filter((k) => k.alg === alg)
     return kid !== undefined && this.#hasKids ? candidates.filter((k) => k.kid === kid) : candidates
+  }
+}
+
+/**
+ * Several key sets as one: the keys of every trusted issuer. Each set keeps its own schedule; a
+ * token waits only for the sets that must fetch, and not at all when a set already holds the key
+ * its `kid` names. A set that cannot load does not stop the others: its failure surfaces only when
+ * no set has a candidate.
+ */
+export class KeySetUnion implements KeySet {
+  /** The member sets. */
+  readonly sets: readonly KeySet[]
+
+  /** @param sets - the member sets */
+  constructor(sets: readonly KeySet[]) {
+    this.sets = sets
+  }
+
+  /** Loads every member that fetches; rejects with the first failure once all have settled. */
+  async load(): Promise<void> {
+    const results = await Promise.allSettled(this.sets.map((set) => set.load?.()))
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
+  }
+
+  /** The sum of the members' versions: it rises whenever one of them changes (NaN stays NaN). */
+  get version(): number {
+    let version = 0
+    for (const set of this.sets) version += set.version
+    return version
+  }
+
+  /**
+   * @param alg - the header's algorithm
+   * @param kid - the header's key id, if any
+   */
+  select(
+    alg: Algorithm,
+    kid: string | undefined,
+  ): readonly BoundKey[] | Promise<readonly BoundKey[]> {
+    const ready: BoundKey[] = []
+    const waiting: Promise<readonly BoundKey[]>[] = []
+    for (const set of this.sets) {
+      const selected = set.select(alg, kid)
+      if (Array.isArray(selected)) ready.push(...(selected as readonly BoundKey[]))
+      else waiting.push(selected as Promise<readonly BoundKey[]>)
+    }
+    if (waiting.length === 0) return ready
+    if (kid !== undefined && ready.length > 0) {
+      // The named key is at hand; the other loads go on for the tokens that need them.
+      for (const pending of waiting) pending.catch(() => undefined)
+      return ready
+    }
+    return Promise.allSettled(waiting).then((results) => {
+      const keys = [...ready]
+      let failure: unknown
+      for (const result of results) {
+        if (result.status === 'fulfilled') keys.push(...result.value)
+        else failure ??= result.reason
+      }
+      if (keys.length === 0 && failure !== undefined) throw failure
+      return keys
+    })
   }
 }

@@ -91,6 +91,11 @@ export interface BoundKey {
   readonly key: KeyObject
   /** The `kid` this key answers to, if one was configured. */
   readonly kid: string | undefined
+  /**
+   * The issuer this key speaks for, when the instance trusts several (`issuers`): a token it
+   * verifies must carry this `iss`. Undefined for the instance's own keys.
+   */
+  readonly issuer: string | undefined
 }
 
 /**
@@ -541,7 +546,13 @@ export function importSignKey(input: KeyInput, alg: Algorithm, option: string): 
  * @param key - the imported key
  * @param alg - its one algorithm
  * @param kid - the key id it answers to, if any
+ * @param issuer - the trusted issuer it speaks for, if the instance trusts several
  */
-export function bindKey(key: KeyObject, alg: Algorithm, kid: string | undefined): BoundKey {
-  return Object.freeze({ alg, spec: ALGORITHM_SPECS[alg], key, kid })
+export function bindKey(
+  key: KeyObject,
+  alg: Algorithm,
+  kid: string | undefined,
+  issuer?: string,
+): BoundKey {
+  return Object.freeze({ alg, spec: ALGORITHM_SPECS[alg], key, kid, issuer })
 }

@@ -4,6 +4,8 @@
  */
 import { hasRequiredScopes } from '../scopes.ts'
 import type { JSONObject } from './jws.ts'
+import { scopesOfRFC9068 } from './profile.ts'
+import type { TokenProfile } from './profile.ts'
 
 /** Claims authx-ts itself writes or reads; never accepted in `data`, never part of `extra`. */
 export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
@@ -77,21 +79,29 @@ export class TokenPayloadImpl<Extra extends CustomClaims = CustomClaims> {
    * @param claims - the verified, validated claims
    * @param identityClaim - the claim that holds the subject
    * @param clock - current time in seconds, for `timeUntilExpiry`
+   * @param profile - the token's shape: an RFC 9068 token is an access token, never fresh, whose
+   *   scopes are its `scope` string
    */
-  constructor(claims: JSONObject, identityClaim = 'sub', clock: () => number = nowSeconds) {
+  constructor(
+    claims: JSONObject,
+    identityClaim = 'sub',
+    clock: () => number = nowSeconds,
+    profile: TokenProfile = 'authx',
+  ) {
     this.claims = claims
     this.#clock = clock
     this.sub = claims[identityClaim] as string
     this.jti = claims.jti as string | undefined
-    this.type = claims.type as string | undefined
-    this.fresh = claims.fresh === true
+    const rfc9068 = profile === 'rfc9068'
+    this.type = rfc9068 ? 'access' : (claims.type as string | undefined)
+    this.fresh = !rfc9068 && claims.fresh === true
     this.csrf = claims.csrf as string | undefined
     this.iat = claims.iat as number | undefined
     this.exp = claims.exp as number | undefined
     this.nbf = claims.nbf as number | undefined
     this.iss = claims.iss as string | undefined
     this.aud = claims.aud as string | string[] | undefined
-    this.scopes = claims.scopes as string[] | undefined
+    this.scopes = rfc9068 ? scopesOfRFC9068(claims) : (claims.scopes as string[] | undefined)
     this.login_type = claims.login_type as string | undefined
     this.sid = claims.sid as string | undefined
     this.fam = claims.fam as string | undefined

@@ -67,6 +67,8 @@ void describe('option schema', () => {
         ['previousPublicKey', 'buildKeys'],
         ['previousAlgorithm', 'buildKeys'],
         ['previousKeyId', 'buildKeys'],
+        ['keys', 'buildKeys'],
+        ['signingKeyId', 'buildKeys'],
         ['store', 'AuthX'],
       ],
     )
@@ -86,7 +88,8 @@ void describe('option schema', () => {
       assert.deepEqual(given[name as ResolvedName], absent[name as ResolvedName], name)
     }
     // Their defaults are words in the docs ("the algorithms of the configured keys", "none").
-    assert.deepEqual(withoutDefault, ['decodeAlgorithms', 'loginType'])
+    // jwksUri and issuers have none: setting either makes the instance verify-only.
+    assert.deepEqual(withoutDefault, ['decodeAlgorithms', 'jwksUri', 'issuers', 'loginType'])
   })
 
   void test('every kind is used by some row', () => {

@@ -1,7 +1,7 @@
 /**
  * The key-source seam: a static set selects by algorithm and kid; the verifier asks the set for
- * candidates, keeps a selection per header only while the set's version holds, and refuses a set
- * that can only answer asynchronously on its synchronous path.
+ * candidates, keeps a selection per header only while the set's version holds, and waits for a
+ * set that answers asynchronously.
  */
 import assert from 'node:assert/strict'
 import { createSecretKey, randomBytes } from 'node:crypto'
@@ -80,11 +80,25 @@ void describe('JWSVerifier over a KeySet', () => {
     assert.equal(set.selections, 3)
   })
 
-  void it('refuses a set that answers asynchronously on the synchronous path', () => {
+  void it('waits for a set that answers asynchronously, and only then', async () => {
     const key = hmac()
     const pending: KeySet = { version: 0, select: () => Promise.resolve([key]) }
     const verifier = new JWSVerifier(pending, ['HS256'], 8192)
-    assert.throws(() => verifier.verify(sign(key)), TypeError)
+    const result = verifier.verify(sign(key))
+    assert.ok(result instanceof Promise)
+    assert.equal((await result).key, key)
+    const ready = new JWSVerifier([key], ['HS256'], 8192).verify(sign(key))
+    assert.ok(!(ready instanceof Promise))
+  })
+
+  void it('does not keep an empty selection: a set that learns the key later is asked again', () => {
+    const key = hmac()
+    let known: BoundKey[] = []
+    const learning: KeySet = { version: 0, select: () => known }
+    const verifier = new JWSVerifier(learning, ['HS256'], 8192)
+    assert.throws(() => verifier.verify(sign(key)), TokenInvalidSignatureError)
+    known = [key]
+    assert.equal((verifier.verify(sign(key)) as { key: BoundKey }).key, key)
   })
 
   void it('an array of keys is a static set', () => {

@@ -1060,7 +1060,10 @@ describe('algorithm table and binding', () => {
     const key = importVerifyKey(p256.publicKey, 'ES256', 'publicKey')
     const bound = bindKey(key, 'ES256', 'k1')
     assert.ok(Object.isFrozen(bound))
-    assert.deepEqual({ ...bound }, { alg: 'ES256', spec: ALGORITHM_SPECS.ES256, key, kid: 'k1' })
+    assert.deepEqual(
+      { ...bound },
+      { alg: 'ES256', spec: ALGORITHM_SPECS.ES256, key, kid: 'k1', issuer: undefined },
+    )
     assert.throws(() => {
       ;(bound as { alg: string }).alg = 'HS256'
     }, TypeError)
