@@ -49,4 +49,13 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The quickstart page's script is served to browsers as it is: plain JavaScript outside the
+    // TypeScript program, so it gets the untyped rules and the browser's globals.
+    files: ['examples/*/public/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      globals: { document: 'readonly', fetch: 'readonly', FormData: 'readonly' },
+    },
+  },
 )
