@@ -58,6 +58,7 @@ export {
   InsufficientScopeError,
   isAuthXError,
   JWTDecodeError,
+  KeySetUnavailableError,
   LoginTypeMismatchError,
   MemoryStore,
   MissingCSRFTokenError,

@@ -56,6 +56,12 @@ async function runHandler(auth: AuthX, spec: HandlerSpec, ctx: Context): Promise
       return { body: (ctx.request as { body?: unknown }).body ?? null }
     case 'throw':
       throw spec.error()
+    case 'optional-payload': {
+      const payload = auth.optionalPayload(ctx)
+      return { payload: payload === null ? null : payloadBody(payload) }
+    }
+    case 'refresh':
+      return auth.refresh(await auth.getRefreshTokenFromRequest(ctx, spec.locations))
     case 'json':
       ctx.status = spec.status
       return spec.body
