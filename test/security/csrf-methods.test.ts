@@ -59,8 +59,10 @@ const LOWER_CASE_PATCH: Record<string, { status: 400 } | typeof MISSING> = {
   express: { status: 400 },
   hono: MISSING,
   fetch: MISSING,
-  // Koa is served on a real socket: Node refuses the lower-case method before Koa runs.
+  // Koa and NestJS are served on a real socket: Node refuses the lower-case method first.
   koa: { status: 400 },
+  'nestjs-express': { status: 400 },
+  'nestjs-fastify': { status: 400 },
 }
 
 for (const driver of DRIVERS) {

@@ -460,6 +460,8 @@ const SHARED_PATTERN: Record<string, boolean> = {
   hono: true,
   fetch: false,
   koa: true,
+  'nestjs-express': true,
+  'nestjs-fastify': true,
 }
 
 for (const driver of DRIVERS) {

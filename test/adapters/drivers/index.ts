@@ -8,6 +8,8 @@ import { fastifyDriver } from './fastify.ts'
 import { fetchDriver } from './fetch.ts'
 import { honoDriver } from './hono.ts'
 import { koaDriver } from './koa.ts'
+import { nestjsExpressDriver } from './nestjs-express.ts'
+import { nestjsFastifyDriver } from './nestjs-fastify.ts'
 
 /** The drivers under test. */
 export const DRIVERS: AdapterDriver[] = [
@@ -16,4 +18,6 @@ export const DRIVERS: AdapterDriver[] = [
   honoDriver,
   fetchDriver,
   koaDriver,
+  nestjsExpressDriver,
+  nestjsFastifyDriver,
 ]
