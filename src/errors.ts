@@ -471,7 +471,7 @@ export class StoreUnavailableError extends AuthXError {
  * a client that logs its user out on 401 must not do so because the identity provider is down.
  */
 export class KeySetUnavailableError extends AuthXError {
-  static override readonly defaultMessage = 'Verification keys unavailable'
+  static override readonly defaultMessage = 'Key set unavailable'
   override readonly statusCode = 503
   static override readonly code = 'ERR_AUTHX_KEY_SET_UNAVAILABLE'
   override readonly code = 'ERR_AUTHX_KEY_SET_UNAVAILABLE'
