@@ -9,8 +9,9 @@
  * before the payload is even decoded.
  */
 import { isUtf8 } from 'node:buffer'
-import { constants, createHmac, sign, timingSafeEqual, verify } from 'node:crypto'
+import { createHmac, sign, timingSafeEqual, verify } from 'node:crypto'
 import { JWTDecodeError, TokenInvalidSignatureError } from '../errors.ts'
+import { ecdsaOptions, pssOptions } from './crypto-support.ts'
 import type { Algorithm, BoundKey } from './keys.ts'
 import { StaticKeySet } from './key-set.ts'
 import type { KeySet } from './key-set.ts'
@@ -117,18 +118,13 @@ export function verifySignature(
     case 'rsa':
       return verify(spec.hash, toBytes(input), key, signature)
     case 'pss':
-      return verify(
-        spec.hash,
-        toBytes(input),
-        { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: spec.hashBytes },
-        signature,
-      )
+      return verify(spec.hash, toBytes(input), pssOptions(key, spec.hashBytes), signature)
     case 'ecdsa':
       // JWS ECDSA signatures are R||S of a fixed size (RFC 7518 section 3.4); a DER signature or
       // any other length is malformed, and an all-zero R||S fails inside OpenSSL's range check.
       return (
         signature.length === spec.signatureBytes &&
-        verify(spec.hash, toBytes(input), { key, dsaEncoding: 'ieee-p1363' }, signature)
+        verify(spec.hash, toBytes(input), ecdsaOptions(key), signature)
       )
     case 'eddsa':
       return verify(null, toBytes(input), key, signature)
@@ -151,15 +147,11 @@ export function signInput(bound: BoundKey, input: string): string {
     case 'rsa':
       return sign(spec.hash, Buffer.from(input), key).toString('base64url')
     case 'pss':
-      return sign(spec.hash, Buffer.from(input), {
-        key,
-        padding: constants.RSA_PKCS1_PSS_PADDING,
-        saltLength: spec.hashBytes,
-      }).toString('base64url')
-    case 'ecdsa':
-      return sign(spec.hash, Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString(
+      return sign(spec.hash, Buffer.from(input), pssOptions(key, spec.hashBytes)).toString(
         'base64url',
       )
+    case 'ecdsa':
+      return sign(spec.hash, Buffer.from(input), ecdsaOptions(key)).toString('base64url')
     case 'eddsa':
       return sign(null, Buffer.from(input), key).toString('base64url')
   }

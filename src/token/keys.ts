@@ -12,6 +12,7 @@ import {
 } from 'node:crypto'
 import type { AsymmetricKeyDetails } from 'node:crypto'
 import { BadConfigurationError } from '../errors.ts'
+import { honoursPSSPadding } from './crypto-support.ts'
 
 /** Every signing algorithm authx-ts supports. `none` is not one of them, by design. */
 export const ALGORITHMS = [
@@ -432,6 +433,11 @@ function checkAsymmetricKey(key: KeyObject, alg: Algorithm, option: string): voi
     case 'pss': {
       if (type !== 'rsa' && !(spec.family === 'pss' && type === 'rsa-pss')) mismatch('an RSA')
       if (type === 'rsa-pss') checkPSSRestrictions(details, alg, option)
+      if (spec.family === 'pss' && !honoursPSSPadding()) {
+        throw new BadConfigurationError(
+          `${option}: ${alg} is not available on this runtime: its node:crypto ignores the RSA-PSS padding and would sign and verify PKCS#1 v1.5 instead; use RS${alg.slice(2)}, ES256 or EdDSA`,
+        )
+      }
       if ((details.modulusLength ?? 0) < 2048) {
         throw new BadConfigurationError(
           `${option}: RSA keys must have at least 2048 bits (RFC 7518 section 3.3), got ${details.modulusLength ?? 0}; generate a 2048-bit or larger key`,
@@ -479,7 +485,8 @@ export function importVerifyKey(input: KeyInput, alg: Algorithm, option: string)
     if (isKeyObject(input)) key = input
     else if (isCryptoKey(input)) key = fromCryptoKey(input, alg, 'verify', option)
     else if (isJWK(input)) {
-      if ('d' in input) throw privateWherePublic(option)
+      // A member set to undefined is absent (workerd's exportKey('jwk') lists every member).
+      if (input.d !== undefined) throw privateWherePublic(option)
       checkJWKRestrictions(input, alg, 'verify', option)
       key = createPublicKey({ key: input as import('node:crypto').JsonWebKey, format: 'jwk' })
     } else {

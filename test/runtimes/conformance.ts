@@ -272,7 +272,11 @@ async function runWorker(dir: string): Promise<CaseResult[]> {
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   const exited = new Promise<void>((resolvePromise) => child.on('close', () => resolvePromise()))
   try {
+    let startup: ReturnType<typeof setTimeout> | undefined
     const port = await new Promise<number>((resolvePromise, reject) => {
+      startup = setTimeout(() => {
+        reject(new Error(`workerd did not listen within 30 s:\n${stderr.slice(-4000)}`))
+      }, 30_000)
       const control = child.stdio[3] as NodeJS.ReadableStream
       let buffered = ''
       control.setEncoding('utf8')
@@ -289,7 +293,7 @@ async function runWorker(dir: string): Promise<CaseResult[]> {
       child.on('close', (code) =>
         reject(new Error(`workerd exited (${code}) before listening:\n${stderr.slice(-4000)}`)),
       )
-    })
+    }).finally(() => clearTimeout(startup))
     const response = await fetch(`http://127.0.0.1:${port}/`, {
       signal: AbortSignal.timeout(RUN_TIMEOUT_MS),
     })
