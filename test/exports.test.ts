@@ -64,6 +64,24 @@ const ENTRIES: Record<string, readonly string[]> = {
   './express': CORE,
   './hono': CORE,
   './koa': CORE,
+  // NestJS's `TokenPayload` is the parameter decorator (and, as a type, the payload).
+  './nestjs': [
+    ...CORE,
+    'AccessTokenGuard',
+    'AnyScope',
+    'AnyTokenGuard',
+    'AuthXGuard',
+    'AuthXModule',
+    'CurrentSubject',
+    'CurrentSubjectGuard',
+    'FreshTokenGuard',
+    'Policy',
+    'PolicyGuard',
+    'Public',
+    'RefreshTokenGuard',
+    'Scopes',
+    'ScopesGuard',
+  ],
   './fetch': ['applyCookies', 'handleErrors', 'withAuth'],
   './redis': ['RedisStore', 'createRedisStore', 'recommendedRedisOptions'],
 }
@@ -126,7 +144,7 @@ void describe('the built entry points', () => {
     const core = (await import(pathToFileURL(join(ROOT, 'dist/index.js')).href)) as {
       AuthX: abstract new (...args: never[]) => unknown
     }
-    for (const binding of ['fastify', 'express', 'hono', 'koa']) {
+    for (const binding of ['fastify', 'express', 'hono', 'koa', 'nestjs/index']) {
       const module = (await import(
         pathToFileURL(join(ROOT, `dist/adapters/${binding}.js`)).href
       )) as { AuthX: { prototype: unknown } }
