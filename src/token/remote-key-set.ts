@@ -94,9 +94,12 @@ export class RemoteKeySet implements KeySet {
     const now = clock()
     if (now - this.#loadedAt < cacheMaxAge + maxStale) {
       const found = matching(this.#keys, alg, kid)
+      if (found.length > 0 || kid === undefined) return found
       // An unknown kid may be a key the provider has just started to sign with: look once per
-      // cooldown. Failing that refetch, the token fails as any token no key verifies.
-      if (found.length > 0 || kid === undefined || now - this.#attemptedAt < cooldown) return found
+      // cooldown, and let every request that misses meanwhile wait for the fetch under way (a
+      // guard's synchronous attempt starts it, its awaited attempt must join it). Failing that
+      // refetch, the token fails as any token no key verifies.
+      if (this.#pending === undefined && now - this.#attemptedAt < cooldown) return found
       return this.load().then(
         () => matching(this.#keys, alg, kid),
         () => [],
