@@ -5,6 +5,11 @@
  * and the store's `prefix` compose, and each script's comment says what its `KEYS` and `ARGV` are.
  * Times cross the boundary as epoch milliseconds (`PXAT`) or as the caller's seconds, as sent.
  *
+ * The scripts that revoke publish the revocation key (as the store names it, without a client
+ * `keyPrefix`) on the store's invalidation channel, inside the script, so that no revocation is
+ * ever written without its invalidation being sent: near-caches drop that key at once. An empty
+ * channel publishes nothing.
+ *
  * Internal to `authx-ts/redis`: not part of the package's exports.
  *
  * @packageDocumentation
@@ -43,19 +48,31 @@ local function outlives(key, at)
 end
 `
 
-/** KEYS[1] revocation key; ARGV[1] expiry (ms). Sets it, extending but never shortening. */
-export const REVOKE = script(`${OUTLIVES}
+/** Lua helper: publishes `message` on `channel` unless the channel is empty. */
+const INVALIDATE = `
+local function invalidate(channel, message)
+  if channel ~= '' then redis.call('PUBLISH', channel, message) end
+end
+`
+
+/**
+ * KEYS[1] revocation key; ARGV[1] expiry (ms), ARGV[2] invalidation channel, ARGV[3] the key's
+ * name for it. Sets it, extending but never shortening.
+ */
+export const REVOKE = script(`${OUTLIVES}${INVALIDATE}
 local at = tonumber(ARGV[1])
 if outlives(KEYS[1], at) then return 0 end
 redis.call('SET', KEYS[1], '1', 'PXAT', at)
+invalidate(ARGV[2], ARGV[3])
 return 1
 `)
 
 /**
- * KEYS[1] subject revocation; ARGV[1] `at` (seconds, as sent), ARGV[2] expiry (ms). Keeps the
- * latest `at` and the latest expiry of all revocations of the subject.
+ * KEYS[1] subject revocation; ARGV[1] `at` (seconds, as sent), ARGV[2] expiry (ms), ARGV[3]
+ * invalidation channel, ARGV[4] the key's name for it. Keeps the latest `at` and the latest
+ * expiry of all revocations of the subject.
  */
-export const REVOKE_SUBJECT = script(`${OUTLIVES}
+export const REVOKE_SUBJECT = script(`${OUTLIVES}${INVALIDATE}
 local value = ARGV[1]
 local current = redis.call('GET', KEYS[1])
 if current and tonumber(current) > tonumber(value) then value = current end
@@ -65,18 +82,21 @@ if outlives(KEYS[1], at) then
 else
   redis.call('SET', KEYS[1], value, 'PXAT', at)
 end
+invalidate(ARGV[3], ARGV[4])
 return 1
 `)
 
 /**
- * KEYS[1] family revocation, KEYS[2] used-token marker; ARGV[1] family expiry (ms).
+ * KEYS[1] family revocation, KEYS[2] used-token marker (both in one hash slot on a cluster);
+ * ARGV[1] family expiry (ms), ARGV[2] invalidation channel, ARGV[3] the family key's name for it.
  * One script, so two instances racing on one refresh token see exactly one `ok`.
  */
-export const USE_REFRESH = script(`${OUTLIVES}
+export const USE_REFRESH = script(`${OUTLIVES}${INVALIDATE}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'revoked' end
 local at = tonumber(ARGV[1])
 if redis.call('SET', KEYS[2], '1', 'NX', 'PXAT', at) then return 'ok' end
 if not outlives(KEYS[1], at) then redis.call('SET', KEYS[1], '1', 'PXAT', at) end
+invalidate(ARGV[2], ARGV[3])
 return 'reused'
 `)
 
@@ -108,6 +128,20 @@ redis.call('SET', KEYS[1], ARGV[1], 'PXAT', at)
 local keep = redis.call('EXISTS', KEYS[2]) == 1 and outlives(KEYS[2], at)
 redis.call('SADD', KEYS[2], ARGV[2])
 if not keep then redis.call('PEXPIREAT', KEYS[2], at) end
+return 1
+`)
+
+/**
+ * KEYS[1] the subject's index; ARGV[1] a session id, ARGV[2] its expiry (ms). On a cluster the
+ * index and the record sit in different slots, so a save is two steps: this one first, then the
+ * record. A crash between them leaves an id without a record, which listing drops; the other
+ * order could leave a session that "end all sessions" does not find.
+ */
+export const INDEX_SESSION = script(`${OUTLIVES}
+local at = tonumber(ARGV[2])
+local keep = redis.call('EXISTS', KEYS[1]) == 1 and outlives(KEYS[1], at)
+redis.call('SADD', KEYS[1], ARGV[1])
+if not keep then redis.call('PEXPIREAT', KEYS[1], at) end
 return 1
 `)
 

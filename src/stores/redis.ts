@@ -3,13 +3,15 @@
  * the same revocations, refresh-token families, sessions and rate limits. A revocation made on one
  * instance is seen by all the others on their next request.
  *
- * Requires Redis 6.2 or later (`SET ... PXAT`) and ioredis, an optional peer dependency that only
- * this entry point loads. Standalone and Sentinel deployments are supported; Redis Cluster is not
- * (the revocation check reads several keys in one `MGET`).
+ * Requires Redis 6.2 or later (`SET ... PXAT`; Valkey speaks the same protocol) and ioredis, an
+ * optional peer dependency that only this entry point loads. Runs on a standalone server, on Redis
+ * Cluster (every multi-key script touches one hash slot) and behind Sentinel. An opt-in near-cache
+ * answers revocation checks from memory, invalidated through Redis pub/sub within a bound.
  *
  * @packageDocumentation
  */
-import type { Redis, RedisOptions } from 'ioredis'
+import { createHash } from 'node:crypto'
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis'
 import type {
   RateLimitHit,
   RefreshUse,
@@ -23,6 +25,7 @@ import {
   DELETE_SESSION,
   DELETE_SESSIONS,
   HIT,
+  INDEX_SESSION,
   LIST_SESSIONS,
   REVOKE,
   REVOKE_SUBJECT,
@@ -30,6 +33,13 @@ import {
   USE_REFRESH,
 } from './redis-scripts.ts'
 import type { Script } from './redis-scripts.ts'
+import { RevocationNearCache, resolveNearCacheOptions } from './redis-near-cache.ts'
+import type { NearCacheOptions, NearCacheStats } from './redis-near-cache.ts'
+
+export type { NearCacheOptions, NearCacheStats } from './redis-near-cache.ts'
+
+/** The ioredis clients a {@link RedisStore} runs on: one server (or Sentinel), or a Cluster. */
+export type RedisClient = Redis | Cluster
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -48,15 +58,55 @@ export interface RedisStoreOptions {
    * @defaultValue 1000
    */
   readonly commandTimeoutMs?: number | undefined
+  /**
+   * Replicas that must acknowledge a revocation (`revoke`, `revokeSubject`, and the spent mark of
+   * `useRefreshToken`) before it resolves, through `WAIT` on the master that took the write. A
+   * revocation acknowledged this way survives the failover of that master to a replica that
+   * acknowledged it (Redis replication is asynchronous otherwise: a failover can lose the last
+   * writes). When fewer replicas answer within half of `commandTimeoutMs`, the operation rejects
+   * (the request gets a 503) although the master has the write. Set 0 for a cluster or a Sentinel
+   * setup without replicas.
+   *
+   * @defaultValue 1 on a Cluster client or a Sentinel client, 0 on a standalone server
+   */
+  readonly waitReplicas?: number | undefined
+  /**
+   * Keep revocation answers in this process's memory, invalidated through Redis pub/sub (`true`
+   * for the defaults). Off by default. See {@link NearCacheOptions} for the bound on staleness and
+   * the cap on memory; the store opens one extra connection for the subscription, which
+   * {@link RedisStore.close} closes.
+   *
+   * @defaultValue false
+   */
+  readonly nearCache?: boolean | NearCacheOptions | undefined
 }
+
+/** A host and port: a seed node of a cluster, or a sentinel. */
+export interface RedisNode {
+  readonly host: string
+  readonly port: number
+}
+
+/**
+ * Where {@link createRedisStore} connects: a URL (`redis://` or `rediss://`), the seed nodes of a
+ * Redis Cluster, or the sentinels and the master's name of a Sentinel setup.
+ */
+export type RedisTarget =
+  | string
+  | { readonly url: string }
+  | { readonly clusterNodes: readonly RedisNode[] }
+  | { readonly sentinels: readonly RedisNode[]; readonly sentinelMaster: string }
 
 /** Options of {@link createRedisStore}. */
 export interface CreateRedisStoreOptions extends RedisStoreOptions {
   /**
-   * Extra ioredis options, applied over {@link recommendedRedisOptions}. `replyMapping` is left
-   * out (the store reads RESP2 replies) and `lazyConnect` is the factory's own business.
+   * Extra ioredis options, applied over {@link recommendedRedisOptions} (for a cluster: to each
+   * node's connection). `replyMapping` is left out (the store reads RESP2 replies) and
+   * `lazyConnect` is the factory's own business.
    */
   readonly redis?: Omit<RedisOptions, 'replyMapping' | 'lazyConnect'> | undefined
+  /** Extra options of the ioredis `Cluster`, for a cluster target. */
+  readonly cluster?: Omit<ClusterOptions, 'redisOptions' | 'lazyConnect'> | undefined
 }
 
 const DEFAULT_PREFIX = 'authx:'
@@ -121,6 +171,29 @@ function parseSession(json: string): SessionRecord {
   return JSON.parse(json) as SessionRecord
 }
 
+/** Whether a standalone client finds its master through sentinels. */
+function usesSentinels(client: RedisClient): boolean {
+  return !client.isCluster && ((client as Redis).options.sentinels?.length ?? 0) > 0
+}
+
+/**
+ * A hash tag for the keys of one refresh-token family, so that the family's revocation and its
+ * spent tokens sit in one cluster slot (one script touches both). A digest rather than the id:
+ * an id may contain braces or be empty, which would change which part Redis hashes.
+ */
+function familyTag(fam: string): string {
+  return `{${createHash('sha1').update(fam).digest('base64url').slice(0, 16)}}`
+}
+
+/** The answer of `isRevoked` from the values of its keys: the subject's first, then the ids'. */
+function isRevokedBy(query: RevocationQuery, values: readonly (string | null)[]): boolean {
+  const [subject, ...ids] = values
+  if (ids.some((value) => value !== null && value !== undefined)) return true
+  if (subject === null || subject === undefined) return false
+  // Written as "not after" so that an unreadable value revokes (fail closed).
+  return query.iat === undefined || !(query.iat > Number(subject))
+}
+
 /**
  * The {@link Store} on a Redis server through an ioredis client, shared by every instance that
  * uses the same server and prefix.
@@ -132,7 +205,12 @@ function parseSession(json: string): SessionRecord {
  *   with a lone surrogate is refused with a `TypeError`, since Redis would store it as U+FFFD and
  *   merge it with another id.
  * - Every multi-step change is one Lua script, so it is atomic across instances; `isRevoked` is
- *   one `MGET`.
+ *   one `MGET` (one `GET` per key on a cluster, sent together). On a cluster, the two keys a
+ *   refresh-token use touches share a hash tag; sessions are saved index first, record second,
+ *   since a subject's index and its sessions sit in different slots.
+ * - Revocations publish their key on {@link RedisStore.invalidationChannel}, which the opt-in
+ *   near-cache ({@link RedisStoreOptions.nearCache}) listens to. On a Cluster or Sentinel client
+ *   they are acknowledged only once a replica has them ({@link RedisStoreOptions.waitReplicas}).
  * - Every operation settles within `commandTimeoutMs`: an ioredis error or a timeout rejects with
  *   a plain `Error` whose `cause` is the original (the library answers 503, fail closed). Configure
  *   the client with {@link recommendedRedisOptions} so that it does not queue commands while Redis
@@ -152,28 +230,77 @@ function parseSession(json: string): SessionRecord {
  * ```
  */
 export class RedisStore implements Store {
-  /** The ioredis client the store talks through. */
-  readonly client: Redis
+  /** The ioredis client the store talks through: a server (or Sentinel) client, or a Cluster. */
+  readonly client: RedisClient
   /** The prefix of every key this store writes. */
   readonly prefix: string
+  /** The pub/sub channel on which every revocation is announced, for near-caches. */
+  readonly invalidationChannel: string
   private readonly timeoutMs: number
+  private readonly cluster: boolean
+  private readonly waitReplicas: number
+  private readonly nearCache: RevocationNearCache | undefined
 
   /**
-   * @param client - an ioredis client, ideally built with {@link recommendedRedisOptions}
-   * @param options - key prefix and per-operation timeout
-   * @throws TypeError when `commandTimeoutMs` is not a positive number or `prefix` is not a
-   *   well-formed string
+   * @param client - an ioredis client or Cluster, ideally built with
+   *   {@link recommendedRedisOptions}
+   * @param options - key prefix, per-operation timeout, replica acknowledgements, near-cache
+   * @throws TypeError when `commandTimeoutMs` is not a positive number, `prefix` is not a
+   *   well-formed string, `waitReplicas` is not a whole number or a near-cache option is invalid
    */
-  constructor(client: Redis, options: RedisStoreOptions = {}) {
+  constructor(client: RedisClient, options: RedisStoreOptions = {}) {
     const timeoutMs = options.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS
     if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs))
       throw new TypeError('RedisStore: commandTimeoutMs must be a positive number')
     const prefix = options.prefix ?? DEFAULT_PREFIX
     assertId(STORE, 'prefix', prefix)
+    const waitReplicas = options.waitReplicas ?? (client.isCluster || usesSentinels(client) ? 1 : 0)
+    if (!Number.isInteger(waitReplicas) || waitReplicas < 0)
+      throw new TypeError('RedisStore: waitReplicas must be a whole number')
+    const near =
+      options.nearCache === undefined || options.nearCache === false
+        ? undefined
+        : resolveNearCacheOptions(options.nearCache === true ? {} : options.nearCache)
     this.client = client
     this.prefix = prefix
+    this.invalidationChannel = `${prefix}invalidate`
     this.timeoutMs = timeoutMs
+    this.cluster = client.isCluster
+    this.waitReplicas = waitReplicas
+    this.nearCache =
+      near === undefined
+        ? undefined
+        : new RevocationNearCache(() => this.subscriberClient(), this.invalidationChannel, near)
   }
+
+  /** The near-cache's counters, or undefined when the store has none. */
+  get nearCacheStats(): NearCacheStats | undefined {
+    return this.nearCache?.stats
+  }
+
+  /**
+   * Closes what the store opened itself: the near-cache's subscriber connection and heartbeat.
+   * The client stays open (it is the caller's).
+   */
+  close(): void {
+    this.nearCache?.close()
+  }
+
+  /**
+   * A new connection for the near-cache's subscription. On a cluster any node hears every
+   * publication, so each connection goes to the next node of the current topology: after a node
+   * dies, the next attempt finds a live one.
+   */
+  private subscriberClient(): Redis {
+    const override = { lazyConnect: true, retryStrategy: () => null, enableOfflineQueue: false }
+    if (!this.cluster) return (this.client as Redis).duplicate(override)
+    const nodes = (this.client as Cluster).nodes('all')
+    const node = nodes[this.subscriberTurn++ % Math.max(1, nodes.length)]
+    if (node === undefined) throw new Error('RedisStore: the cluster has no known node')
+    return node.duplicate(override)
+  }
+
+  private subscriberTurn = 0
 
   /**
    * Revokes one identifier until `expiresAt`; a later expiry already recorded is kept.
@@ -184,7 +311,15 @@ export class RedisStore implements Store {
    */
   async revoke(kind: RevocationKind, id: string, expiresAt: number): Promise<void> {
     checkArguments.revoke(STORE, kind, id, expiresAt)
-    await this.run('revoke', [this.revokedKey(kind, id)], [toMillis(expiresAt)], REVOKE)
+    const key = this.revokedKey(kind, id)
+    this.nearCache?.invalidate(key)
+    await this.runDurable(
+      'revoke',
+      [key],
+      [toMillis(expiresAt), this.invalidationChannel, key],
+      REVOKE,
+    )
+    this.nearCache?.invalidate(key)
   }
 
   /**
@@ -197,17 +332,22 @@ export class RedisStore implements Store {
    */
   async revokeSubject(sub: string, at: number, expiresAt: number): Promise<void> {
     checkArguments.revokeSubject(STORE, sub, at, expiresAt)
-    await this.run(
+    const key = this.subjectKey(sub)
+    this.nearCache?.invalidate(key)
+    await this.runDurable(
       'revokeSubject',
-      [this.subjectKey(sub)],
-      [String(at), toMillis(expiresAt)],
+      [key],
+      [String(at), toMillis(expiresAt), this.invalidationChannel, key],
       REVOKE_SUBJECT,
     )
+    this.nearCache?.invalidate(key)
   }
 
   /**
-   * Whether the token is revoked by jti, session, family or subject, in one `MGET`. A token without
-   * `iat` counts as revoked when its subject has a revocation (fail closed).
+   * Whether the token is revoked by jti, session, family or subject: one `MGET` on a server, one
+   * `GET` per key (sent together) on a cluster, where the keys sit in different slots; nothing at
+   * all when the near-cache holds every answer. A token without `iat` counts as revoked when its
+   * subject has a revocation (fail closed).
    *
    * @param query - identifiers of a verified token
    */
@@ -217,12 +357,19 @@ export class RedisStore implements Store {
     if (query.jti !== undefined) keys.push(this.revokedKey('jti', query.jti))
     if (query.sid !== undefined) keys.push(this.revokedKey('sid', query.sid))
     if (query.fam !== undefined) keys.push(this.revokedKey('fam', query.fam))
-    const values = await this.call('isRevoked', () => this.client.mget(keys))
-    const [subject, ...ids] = values
-    if (ids.some((value) => value !== null)) return true
-    if (subject === null || subject === undefined) return false
-    // Written as "not after" so that an unreadable value revokes (fail closed).
-    return query.iat === undefined || !(query.iat > Number(subject))
+    const cache = this.nearCache
+    const cached = cache?.lookup(keys)
+    if (cached !== undefined) return isRevokedBy(query, cached)
+    const ticket = cache?.ticket()
+    const values = await this.call('isRevoked', () => this.readAll(keys))
+    if (ticket !== undefined) cache?.fill(keys, values, ticket)
+    return isRevokedBy(query, values)
+  }
+
+  /** The values of `keys`, in one `MGET` where they may share a slot. */
+  private readAll(keys: string[]): Promise<(string | null)[]> {
+    if (!this.cluster) return (this.client as Redis).mget(keys)
+    return Promise.all(keys.map((key) => this.client.get(key)))
   }
 
   /**
@@ -236,12 +383,14 @@ export class RedisStore implements Store {
    */
   async useRefreshToken(fam: string, jti: string, familyExpiresAt: number): Promise<RefreshUse> {
     checkArguments.useRefreshToken(STORE, fam, jti, familyExpiresAt)
-    const result = await this.run(
+    const familyKey = this.revokedKey('fam', fam)
+    const result = await this.runDurable(
       'useRefreshToken',
-      [this.revokedKey('fam', fam), this.key(storeKeys.used(fam, jti))],
-      [toMillis(familyExpiresAt)],
+      [familyKey, this.familyKey(storeKeys.used(fam, jti), fam)],
+      [toMillis(familyExpiresAt), this.invalidationChannel, familyKey],
       USE_REFRESH,
     )
+    if (result !== 'ok') this.nearCache?.invalidate(familyKey)
     if (result === 'ok' || result === 'reused' || result === 'revoked') return result
     throw new Error(`RedisStore.useRefreshToken: unexpected reply from Redis`)
   }
@@ -285,6 +434,15 @@ export class RedisStore implements Store {
    */
   async saveSession(session: SessionRecord): Promise<void> {
     checkArguments.saveSession(STORE, session)
+    if (this.cluster) {
+      // Index first, record second (see INDEX_SESSION): the two keys sit in different slots.
+      const at = toMillis(session.expiresAt)
+      await this.call('saveSession', async () => {
+        await this.evalScript(INDEX_SESSION, [this.indexKey(session.sub)], [session.id, at])
+        await this.client.set(this.sessionKey(session.id), JSON.stringify(session), 'PXAT', at)
+      })
+      return
+    }
     await this.run(
       'saveSession',
       [this.sessionKey(session.id), this.indexKey(session.sub)],
@@ -317,6 +475,13 @@ export class RedisStore implements Store {
       const ids = await this.client.smembers(index)
       if (ids.length === 0) return []
       const keys = ids.map((id) => this.sessionKey(id))
+      if (this.cluster) {
+        // Across slots, an id without a record cannot be told apart from a session being saved
+        // (index first, record second), so it stays in the index, which expires with the
+        // longest session it lists.
+        const values = await Promise.all(keys.map((key) => this.client.get(key)))
+        return values.filter((value): value is string => value !== null)
+      }
       return (await this.evalScript(LIST_SESSIONS, [index, ...keys], ids)) as string[]
     })
     return oldestFirst(found.map(parseSession))
@@ -336,6 +501,11 @@ export class RedisStore implements Store {
       const json = await this.client.get(key)
       if (json === null) return 0
       const { sub } = parseSession(json)
+      if (this.cluster) {
+        const count = await this.client.del(key)
+        await this.client.srem(this.indexKey(sub), id)
+        return count
+      }
       return await this.evalScript(DELETE_SESSION, [key, this.indexKey(sub)], [id])
     })
     return deleted === 1
@@ -354,6 +524,11 @@ export class RedisStore implements Store {
       const ids = await this.client.smembers(index)
       if (ids.length === 0) return 0
       const keys = ids.map((id) => this.sessionKey(id))
+      if (this.cluster) {
+        const counts = await Promise.all(keys.map((key) => this.client.del(key)))
+        await this.client.srem(index, ...ids)
+        return counts.reduce((sum, count) => sum + count, 0)
+      }
       return (await this.evalScript(DELETE_SESSIONS, [index, ...keys], ids)) as number
     })
   }
@@ -364,7 +539,18 @@ export class RedisStore implements Store {
   }
 
   private revokedKey(kind: RevocationKind, id: string): string {
+    if (kind === 'fam') return this.familyKey(storeKeys.revoked(kind, id), id)
     return this.key(storeKeys.revoked(kind, id))
+  }
+
+  /**
+   * A key of family `fam`: on a cluster, the family's hash tag comes right after the prefix, so
+   * that every key of the family has the same text up to the tag's closing brace and lands in one
+   * slot whatever the prefix holds. Adding a tag determined by the rest of the key keeps keys
+   * distinct.
+   */
+  private familyKey(suffix: string, fam: string): string {
+    return this.cluster ? this.prefix + familyTag(fam) + suffix : this.key(suffix)
   }
 
   private subjectKey(sub: string): string {
@@ -391,6 +577,41 @@ export class RedisStore implements Store {
     lua: Script,
   ): Promise<unknown> {
     return this.call(op, () => this.evalScript(lua, keys, args))
+  }
+
+  /**
+   * Runs one script that must survive a failover: followed, on the same connection and so on the
+   * same master, by `WAIT` for {@link RedisStoreOptions.waitReplicas} replicas. Fewer
+   * acknowledgements make the operation fail (not acknowledged), although the master has it.
+   */
+  private runDurable(
+    op: string,
+    keys: string[],
+    args: (string | number)[],
+    lua: Script,
+  ): Promise<unknown> {
+    const replicas = this.waitReplicas
+    if (replicas === 0) return this.run(op, keys, args, lua)
+    const waitMs = Math.max(1, Math.floor(this.timeoutMs / 2))
+    return this.call(op, async () => {
+      const send = (byHash: boolean) => {
+        const pipeline = this.client.pipeline()
+        if (byHash) pipeline.evalsha(lua.sha, keys.length, ...keys, ...args)
+        else pipeline.eval(lua.source, keys.length, ...keys, ...args)
+        return pipeline.wait(replicas, waitMs).exec()
+      }
+      let replies = await send(true)
+      if (isNoScript(replies?.[0]?.[0])) replies = await send(false)
+      const [[scriptError, result] = [], [waitError, acknowledged] = []] = replies ?? []
+      if (scriptError) throw scriptError
+      if (waitError) throw waitError
+      if (typeof acknowledged !== 'number' || acknowledged < replicas) {
+        throw new Error(
+          `${String(acknowledged)} of ${replicas} replicas acknowledged the write within ${waitMs} ms`,
+        )
+      }
+      return result
+    })
   }
 
   /** Runs a script by SHA, sending its source once when the server does not know it yet. */
@@ -438,43 +659,99 @@ export class RedisStore implements Store {
 }
 
 /**
+ * Builds the ioredis client for a target, not yet connected: a `Cluster` for seed nodes, a
+ * Sentinel client for sentinels, a plain client for a URL. Every connection fails fast
+ * ({@link recommendedRedisOptions}) so that an outage is a 503 at once.
+ */
+async function buildClient(
+  target: RedisTarget,
+  options: CreateRedisStoreOptions,
+  timeoutMs: number,
+): Promise<RedisClient> {
+  const { Redis: RedisClient, Cluster: ClusterClient } = await import('ioredis')
+  const redisOptions = { ...recommendedRedisOptions(timeoutMs), ...options.redis }
+  if (typeof target === 'string')
+    return new RedisClient(target, { ...redisOptions, lazyConnect: true })
+  if ('url' in target) return new RedisClient(target.url, { ...redisOptions, lazyConnect: true })
+  if ('clusterNodes' in target) {
+    if (target.clusterNodes.length === 0)
+      throw new TypeError('createRedisStore: clusterNodes must name at least one node')
+    return new ClusterClient(
+      target.clusterNodes.map(({ host, port }) => ({ host, port })),
+      {
+        // Fail fast while a slot has no master (a failover in progress), then find the new one.
+        enableOfflineQueue: false,
+        retryDelayOnFailover: 100,
+        retryDelayOnClusterDown: 100,
+        retryDelayOnTryAgain: 100,
+        slotsRefreshTimeout: Math.max(timeoutMs, 1000),
+        clusterRetryStrategy: (times: number) => Math.min(100 * times, 2000),
+        ...options.cluster,
+        redisOptions,
+        lazyConnect: true,
+      },
+    )
+  }
+  if (target.sentinels.length === 0 || target.sentinelMaster === '')
+    throw new TypeError('createRedisStore: sentinels and sentinelMaster must not be empty')
+  return new RedisClient({
+    ...redisOptions,
+    sentinels: target.sentinels.map(({ host, port }) => ({ host, port })),
+    name: target.sentinelMaster,
+    // Reconnect to the new master as soon as a sentinel announces it.
+    failoverDetector: true,
+    lazyConnect: true,
+  })
+}
+
+/**
  * Connects to Redis with {@link recommendedRedisOptions} and returns a {@link RedisStore} on that
  * client, once the connection is ready (so the first requests do not fail for lack of one).
- * ioredis is loaded here, on demand. Close with `await store.client.quit()`. Emits a process
- * warning (code `AUTHX_REDIS_EVICTION_POLICY`) when the server's `maxmemory-policy` is not
- * `noeviction`, since an evicting Redis can forget revocations before they expire.
+ * ioredis is loaded here, on demand. The target is a URL, the seed nodes of a Redis Cluster, or
+ * the sentinels of a Sentinel setup with the master's name. Close with `store.close()` and then
+ * `await store.client.quit()`. Emits a process warning (code `AUTHX_REDIS_EVICTION_POLICY`) when
+ * the server's `maxmemory-policy` is not `noeviction`, since an evicting Redis can forget
+ * revocations before they expire.
  *
- * @param url - a Redis URL such as `redis://user:pass@host:6379/0`
- * @param options - store options, plus `redis` for extra ioredis options
- * @throws Error naming the URL (without its credentials) and why, with the connection error as
- *   `cause`, when the first connection fails;
- *   TypeError for a bad `commandTimeoutMs` or `prefix`, before connecting
+ * @param target - a Redis URL such as `redis://user:pass@host:6379/0`, `{ clusterNodes }` or
+ *   `{ sentinels, sentinelMaster }`
+ * @param options - store options, plus `redis` for extra ioredis options and `cluster` for extra
+ *   Cluster options
+ * @throws Error (with the connection error as `cause`) when the first connection fails;
+ *   TypeError for a bad option or an empty target, before connecting
  *
- * @example
+ * @example One server
  * ```ts
  * import { AuthX } from 'authx-ts/fastify'
  * import { createRedisStore } from 'authx-ts/redis'
  * const store = await createRedisStore(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
  * ```
+ *
+ * @example A cluster, with revocation checks answered from memory
+ * ```ts
+ * const store = await createRedisStore(
+ *   { clusterNodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7000 }] },
+ *   { nearCache: { maxStalenessMs: 1000 } },
+ * )
+ * ```
+ *
+ * @example Sentinel
+ * ```ts
+ * const store = await createRedisStore({
+ *   sentinels: [{ host: '10.0.0.5', port: 26379 }],
+ *   sentinelMaster: 'mymaster',
+ * })
+ * ```
  */
 export async function createRedisStore(
-  url: string,
+  target: RedisTarget,
   options: CreateRedisStoreOptions = {},
 ): Promise<RedisStore> {
-  const { Redis: RedisClient } = await import('ioredis')
   const timeoutMs = options.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS
-  const client = new RedisClient(url, {
-    ...recommendedRedisOptions(timeoutMs),
-    ...options.redis,
-    lazyConnect: true,
-  })
+  const client = await buildClient(target, options, timeoutMs)
   // The connection error is reported by the rejection below: keep ioredis from also printing it
-  // as an unhandled 'error' event, and keep it, since `connect()` itself only rejects with
-  // "Connection is closed". Later errors are the application's to listen to.
-  let socketError: unknown
-  const remember = (error: unknown): void => {
-    socketError = error
-  }
+  // as an unhandled 'error' event. Later errors are the application's to listen to.
+  const ignore = (): void => {}
   let store: RedisStore
   try {
     // Options are checked before connecting, so a bad one leaves no connection behind.
@@ -483,46 +760,19 @@ export async function createRedisStore(
     client.disconnect()
     throw error
   }
-  client.on('error', remember)
+  client.on('error', ignore)
   try {
     await client.connect()
   } catch (error) {
     // Stop the reconnection loop: nobody holds this client.
+    store.close()
     client.disconnect()
-    const cause = socketError ?? error
-    const why = cause instanceof Error ? cause.message : String(cause)
-    // The socket's error is the cause worth keeping; the caught one only says the client closed.
-    const message = `createRedisStore: cannot connect to Redis at ${redactRedisUrl(url)}: ${why}`
-    // eslint-disable-next-line preserve-caught-error
-    throw new Error(message, { cause })
+    throw new Error('createRedisStore: cannot connect to Redis', { cause: error })
   } finally {
-    client.off('error', remember)
+    client.off('error', ignore)
   }
   await warnIfEvicting(store)
   return store
-}
-
-/**
- * A Redis URL fit for an error message: the user name and password are replaced with `***`.
- * Text that does not parse as a URL loses everything up to its last `@`, where credentials
- * would be.
- *
- * @param url - the URL given to {@link createRedisStore}
- * @returns the URL without credentials
- */
-function redactRedisUrl(url: string): string {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    const at = url.lastIndexOf('@')
-    return at === -1 ? url : `***@${url.slice(at + 1)}`
-  }
-  if (parsed.username !== '' || parsed.password !== '') {
-    parsed.username = '***'
-    parsed.password = ''
-  }
-  return parsed.href
 }
 
 /**
@@ -536,6 +786,7 @@ function redactRedisUrl(url: string): string {
 async function warnIfEvicting(store: RedisStore): Promise<void> {
   let info: string
   try {
+    // On a cluster this asks one node; they share one configuration in practice.
     info = await store.client.info('memory')
   } catch {
     return

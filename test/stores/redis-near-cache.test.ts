@@ -1,0 +1,248 @@
+/**
+ * The opt-in near-cache of RedisStore, on redis-servers of this file's own: answers come from
+ * memory once read; a revocation by jti, session, family (also through a refresh-token reuse) or
+ * subject made by another store is refused as soon as its invalidation arrives, and by the
+ * revoking store at once; a read that raced an invalidation is not kept; memory stays under its
+ * cap; and when the invalidation channel is lost (the subscriber connection killed, the server
+ * frozen or killed) the cache is dropped and every check goes to Redis, failing closed, until the
+ * channel is back. The whole store contract also runs with the near-cache on.
+ *
+ * No assertion here is on elapsed time: each waits for the event it is about (a message counted,
+ * the cache declared unusable), with a generous liveness bound.
+ */
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { after, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
+import { RedisStore, recommendedRedisOptions } from '../../src/stores/redis.ts'
+import type { RedisStoreOptions } from '../../src/stores/redis.ts'
+import { startRedisServer } from '../helpers/redis-server.ts'
+import { runStoreContract } from './store-contract.ts'
+
+/** Liveness bound for an event that normally takes milliseconds. */
+const WITHIN_MS = 10_000
+
+const server = await startRedisServer()
+const clients: Redis[] = []
+const stores: RedisStore[] = []
+
+async function connect(url = server.url): Promise<Redis> {
+  const client = new Redis(url, { ...recommendedRedisOptions(), lazyConnect: true })
+  client.on('error', () => {})
+  await client.connect()
+  clients.push(client)
+  return client
+}
+
+/** A store on a client of its own (another instance, as far as Redis can tell). */
+async function instance(prefix: string, options: RedisStoreOptions = {}): Promise<RedisStore> {
+  const store = new RedisStore(await connect(), { prefix, ...options })
+  stores.push(store)
+  return store
+}
+
+/** Waits until `check` passes, or fails with its last error past the liveness bound. */
+async function until(check: () => void | Promise<void>, withinMs = WITHIN_MS): Promise<void> {
+  const deadline = Date.now() + withinMs
+  for (;;) {
+    try {
+      await check()
+      return
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await sleep(10)
+    }
+  }
+}
+
+/** A near-caching store whose channel is proven live. */
+async function cachingInstance(prefix: string, maxStalenessMs = 2000): Promise<RedisStore> {
+  const store = await instance(prefix, { nearCache: { maxStalenessMs } })
+  await until(() => assert.equal(store.nearCacheStats?.usable, true))
+  return store
+}
+
+after(async () => {
+  for (const store of stores) store.close()
+  for (const client of clients) client.disconnect()
+  await server.stop()
+})
+
+runStoreContract('RedisStore with a near-cache', async () => ({
+  store: await cachingInstance(`authx-test:${randomUUID()}:`),
+  now: () => Date.now() / 1000,
+  advance: (seconds) => sleep(seconds * 1000),
+}))
+
+const SOON = (): number => Date.now() / 1000 + 300
+
+void describe('RedisStore near-cache', () => {
+  void test('off unless asked for; options are checked', async () => {
+    const plain = await instance(`authx-test:${randomUUID()}:`)
+    assert.equal(plain.nearCacheStats, undefined)
+    const client = await connect()
+    for (const nearCache of [{ maxEntries: 0 }, { maxEntries: 1.5 }, { maxStalenessMs: 5 }]) {
+      assert.throws(() => new RedisStore(client, { nearCache }), TypeError)
+    }
+    assert.throws(() => new RedisStore(client, { waitReplicas: -1 }), TypeError)
+  })
+
+  void test('a second check of the same token is answered from memory', async () => {
+    const store = await cachingInstance(`authx-test:${randomUUID()}:`)
+    const query = { sub: 'alice', jti: randomUUID(), sid: randomUUID(), fam: randomUUID(), iat: 1 }
+    assert.equal(await store.isRevoked(query), false)
+    const misses = store.nearCacheStats?.misses ?? 0
+    assert.equal(await store.isRevoked(query), false)
+    assert.equal(store.nearCacheStats?.hits, 1)
+    assert.equal(store.nearCacheStats?.misses, misses)
+  })
+
+  for (const kind of ['jti', 'sid', 'fam'] as const) {
+    void test(`a ${kind} revoked on another instance is refused once its message arrives`, async () => {
+      const prefix = `authx-test:${randomUUID()}:`
+      const reader = await cachingInstance(prefix)
+      const writer = await instance(prefix)
+      const query = { sub: 'bob', jti: randomUUID(), sid: randomUUID(), fam: randomUUID() }
+      assert.equal(await reader.isRevoked(query), false)
+      assert.equal(await reader.isRevoked(query), false)
+      const heard = reader.nearCacheStats?.invalidations ?? 0
+      await writer.revoke(kind, query[kind], SOON())
+      await until(() => assert.ok((reader.nearCacheStats?.invalidations ?? 0) > heard))
+      assert.equal(await reader.isRevoked(query), true)
+    })
+  }
+
+  void test('a subject revoked on another instance is refused once its message arrives', async () => {
+    const prefix = `authx-test:${randomUUID()}:`
+    const reader = await cachingInstance(prefix)
+    const writer = await instance(prefix)
+    const query = { sub: `carol-${randomUUID()}`, jti: randomUUID(), iat: 1000 }
+    assert.equal(await reader.isRevoked(query), false)
+    const heard = reader.nearCacheStats?.invalidations ?? 0
+    await writer.revokeSubject(query.sub, 1000, SOON())
+    await until(() => assert.ok((reader.nearCacheStats?.invalidations ?? 0) > heard))
+    assert.equal(await reader.isRevoked(query), true)
+    assert.equal(await reader.isRevoked({ ...query, iat: 1001 }), false)
+  })
+
+  void test('a refresh-token reuse on another instance ends the family everywhere', async () => {
+    const prefix = `authx-test:${randomUUID()}:`
+    const reader = await cachingInstance(prefix)
+    const writer = await instance(prefix)
+    const fam = randomUUID()
+    assert.equal(await reader.isRevoked({ sub: 'dave', fam }), false)
+    const heard = reader.nearCacheStats?.invalidations ?? 0
+    assert.equal(await writer.useRefreshToken(fam, 'r1', SOON()), 'ok')
+    assert.equal(await writer.useRefreshToken(fam, 'r1', SOON()), 'reused')
+    await until(() => assert.ok((reader.nearCacheStats?.invalidations ?? 0) > heard))
+    assert.equal(await reader.isRevoked({ sub: 'dave', fam }), true)
+  })
+
+  void test('the instance that revokes refuses at once, before its own message comes back', async () => {
+    const store = await cachingInstance(`authx-test:${randomUUID()}:`)
+    const query = { sub: 'erin', jti: randomUUID() }
+    assert.equal(await store.isRevoked(query), false)
+    assert.equal(await store.isRevoked(query), false)
+    await store.revoke('jti', query.jti, SOON())
+    assert.equal(await store.isRevoked(query), true)
+  })
+
+  void test('a read in flight when an invalidation arrives is not kept', async () => {
+    const prefix = `authx-test:${randomUUID()}:`
+    const reader = await cachingInstance(prefix)
+    const writer = await instance(prefix)
+    const query = { sub: 'frank', jti: randomUUID() }
+    // Many reads race one revocation: none of the answers read before it may stay cached.
+    const reads = Array.from({ length: 50 }, () => reader.isRevoked(query))
+    await writer.revoke('jti', query.jti, SOON())
+    await Promise.all(reads)
+    await until(() => assert.ok((reader.nearCacheStats?.invalidations ?? 0) > 0))
+    assert.equal(await reader.isRevoked(query), true)
+  })
+
+  void test('memory is capped: the oldest answers make room', async () => {
+    const store = await instance(`authx-test:${randomUUID()}:`, {
+      nearCache: { maxEntries: 10, maxStalenessMs: 2000 },
+    })
+    await until(() => assert.equal(store.nearCacheStats?.usable, true))
+    for (let i = 0; i < 30; i++) await store.isRevoked({ sub: `s${i}`, jti: `j${i}` })
+    assert.equal(store.nearCacheStats?.entries, 10)
+  })
+
+  void test('the subscriber connection killed: cache dropped, checks go to Redis, then it is back', async () => {
+    const prefix = `authx-test:${randomUUID()}:`
+    const reader = await cachingInstance(prefix)
+    const writer = await instance(prefix)
+    const query = { sub: 'grace', jti: randomUUID() }
+    assert.equal(await reader.isRevoked(query), false)
+    assert.ok((reader.nearCacheStats?.entries ?? 0) > 0)
+    const admin = await connect()
+    // Every subscriber of this server, which includes the reader's; others reconnect the same way.
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')
+    await until(() => assert.equal(reader.nearCacheStats?.usable, false))
+    assert.equal(reader.nearCacheStats?.entries, 0)
+    // A revocation made while the reader hears nothing is still seen: it asks Redis.
+    await writer.revoke('jti', query.jti, SOON())
+    assert.equal(await reader.isRevoked(query), true)
+    await until(() => assert.equal(reader.nearCacheStats?.usable, true))
+    assert.equal(await reader.isRevoked(query), true)
+  })
+
+  void test('Redis frozen: the cache goes unusable within its bound and checks fail closed', async () => {
+    const own = await startRedisServer()
+    try {
+      const client = new Redis(own.url, { ...recommendedRedisOptions(300), lazyConnect: true })
+      client.on('error', () => {})
+      clients.push(client)
+      await client.connect()
+      const store = new RedisStore(client, {
+        commandTimeoutMs: 300,
+        nearCache: { maxStalenessMs: 200 },
+      })
+      stores.push(store)
+      await until(() => assert.equal(store.nearCacheStats?.usable, true))
+      const query = { sub: 'heidi', jti: randomUUID() }
+      assert.equal(await store.isRevoked(query), false)
+      own.child.kill('SIGSTOP')
+      try {
+        await until(() => assert.equal(store.nearCacheStats?.usable, false))
+        await assert.rejects(store.isRevoked(query), /did not answer in time/)
+      } finally {
+        own.child.kill('SIGCONT')
+      }
+      await until(() => assert.equal(store.nearCacheStats?.usable, true))
+      assert.equal(await store.isRevoked(query), false)
+    } finally {
+      await own.stop()
+    }
+  })
+
+  void test('Redis killed: the cache is dropped and checks reject until Redis is back', async () => {
+    let own = await startRedisServer()
+    const port = own.port
+    const client = new Redis(own.url, { ...recommendedRedisOptions(300), lazyConnect: true })
+    client.on('error', () => {})
+    clients.push(client)
+    await client.connect()
+    const store = new RedisStore(client, { commandTimeoutMs: 300, nearCache: true })
+    stores.push(store)
+    try {
+      await until(() => assert.equal(store.nearCacheStats?.usable, true))
+      const query = { sub: 'ivan', jti: randomUUID() }
+      await store.revoke('jti', query.jti, SOON())
+      assert.equal(await store.isRevoked(query), true)
+      await own.stop()
+      await until(() => assert.equal(store.nearCacheStats?.usable, false))
+      await assert.rejects(store.isRevoked(query))
+      own = await startRedisServer([], port)
+      await until(() => assert.equal(store.nearCacheStats?.usable, true))
+      // Back without a restart of the store: revocations work and are refused again.
+      const next = { sub: 'ivan', jti: randomUUID() }
+      await until(() => store.revoke('jti', next.jti, SOON()))
+      assert.equal(await store.isRevoked(next), true)
+    } finally {
+      await own.stop()
+    }
+  })
+})
