@@ -71,6 +71,7 @@ import {
   assertKnownKeys,
   optionKeys,
   unknownKey,
+  unknownKeyError,
   unknownKeyMessage,
 } from './internal/option-keys.ts'
 import { OPTION_NAMES } from './config/schema.ts'
@@ -246,7 +247,8 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> {
     token: string | RequestToken,
     options: VerifyOptions = {},
   ): Promise<TokenPayload<Extra>> {
-    assertKnownKeys('verifyToken', options, VERIFY_OPTION_KEYS)
+    const misuse = unknownKeyError('verifyToken', options, VERIFY_OPTION_KEYS)
+    if (misuse !== undefined) return Promise.reject(misuse)
     return this.#engine.verify<Extra>(token, options)
   }
 
@@ -310,7 +312,8 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> {
     request: RequestLike,
     options: GuardOptions = {},
   ): Promise<TokenPayload<Extra>> {
-    assertKnownKeys('authenticate', options, GUARD_OPTION_KEYS)
+    const misuse = unknownKeyError('authenticate', options, GUARD_OPTION_KEYS)
+    if (misuse !== undefined) return Promise.reject(misuse)
     // Not optional: the pipeline answers a payload or throws.
     return authenticate<Extra>(this.#engine, request, options) as Promise<TokenPayload<Extra>>
   }
@@ -336,7 +339,8 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> {
     request: RequestLike,
     options: GuardOptions = {},
   ): Promise<TokenPayload<Extra> | null> {
-    assertKnownKeys('authenticateOptional', options, GUARD_OPTION_KEYS)
+    const misuse = unknownKeyError('authenticateOptional', options, GUARD_OPTION_KEYS)
+    if (misuse !== undefined) return Promise.reject(misuse)
     return authenticate<Extra>(this.#engine, request, { ...options, optional: true })
   }
 
@@ -497,7 +501,8 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> {
    * ```
    */
   refresh(token: string | RequestToken, options: RefreshOptions = {}): Promise<TokenPair> {
-    assertKnownKeys('refresh', options, REFRESH_OPTION_KEYS)
+    const misuse = unknownKeyError('refresh', options, REFRESH_OPTION_KEYS)
+    if (misuse !== undefined) return Promise.reject(misuse)
     return refresh(this.#engine, token, options)
   }
 
@@ -509,7 +514,8 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> {
    * @param options - client address, user agent, data, lifetime
    */
   createSession(sub: string, options: CreateSessionOptions = {}): Promise<SessionRecord> {
-    assertKnownKeys('createSession', options, SESSION_OPTION_KEYS)
+    const misuse = unknownKeyError('createSession', options, SESSION_OPTION_KEYS)
+    if (misuse !== undefined) return Promise.reject(misuse)
     return createSession(this.#engine, sub, options)
   }
 

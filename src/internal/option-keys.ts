@@ -50,6 +50,9 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
     return candidate.length >= 3 && (lower.startsWith(candidate) || candidate.startsWith(lower))
   })
   if (prefix !== undefined && lower.length >= 3) return prefix
+  // A part of a longer key: `scopes` for `accessScopes`.
+  const part = lower.length >= 4 ? known.find((k) => k.toLowerCase().includes(lower)) : undefined
+  if (part !== undefined) return part
   let best: string | undefined
   let bestDistance = Infinity
   for (const candidate of known) {
@@ -99,6 +102,23 @@ export function unknownKey(options: unknown, known: readonly string[]): string |
  * @throws TypeError naming the key and the nearest valid one
  */
 export function assertKnownKeys(where: string, options: unknown, known: readonly string[]): void {
+  const error = unknownKeyError(where, options, known)
+  if (error !== undefined) throw error
+}
+
+/**
+ * The `TypeError` for the first unknown key of `options`, or undefined: for the methods that
+ * return a promise, which reject with it instead of throwing.
+ *
+ * @param where - the call it was passed to, for the message
+ * @param options - the options object
+ * @param known - the valid keys
+ */
+export function unknownKeyError(
+  where: string,
+  options: unknown,
+  known: readonly string[],
+): TypeError | undefined {
   const key = unknownKey(options, known)
-  if (key !== undefined) throw new TypeError(unknownKeyMessage(where, key, known))
+  return key === undefined ? undefined : new TypeError(unknownKeyMessage(where, key, known))
 }
