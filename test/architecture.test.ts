@@ -73,6 +73,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['authx.ts'],
   ['authz'],
   ['adapters', 'index.ts'],
+  // The test kit (`authx-ts/testing`) mints through the core; production code never imports it.
+  ['testing'],
 ]
 
 /**
@@ -131,6 +133,18 @@ void describe('architecture', () => {
     }
     for (const unit of edges.keys()) visit(unit, [])
     assert.deepEqual(cycles, [])
+  })
+
+  void test('only the test kit itself imports the test kit', () => {
+    const importers = files
+      .filter((file) => unitOf(file) !== 'testing')
+      .filter((file) => localImportsOf(file).some((target) => unitOf(target) === 'testing'))
+      .map((file) => relative(SRC, file).split(sep).join('/'))
+    assert.deepEqual(importers, [])
+    assert.ok(
+      files.some((file) => unitOf(file) === 'testing'),
+      'the scan must find the kit',
+    )
   })
 
   void test('the layer check can fail', () => {
