@@ -717,7 +717,8 @@ async function buildClient(
  *   `{ sentinels, sentinelMaster }`
  * @param options - store options, plus `redis` for extra ioredis options and `cluster` for extra
  *   Cluster options
- * @throws Error (with the connection error as `cause`) when the first connection fails;
+ * @throws Error naming the target (without credentials) and why, with the connection error as
+ *   `cause`, when the first connection fails;
  *   TypeError for a bad option or an empty target, before connecting
  *
  * @example One server
@@ -750,8 +751,12 @@ export async function createRedisStore(
   const timeoutMs = options.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS
   const client = await buildClient(target, options, timeoutMs)
   // The connection error is reported by the rejection below: keep ioredis from also printing it
-  // as an unhandled 'error' event. Later errors are the application's to listen to.
-  const ignore = (): void => {}
+  // as an unhandled 'error' event, and keep it, since `connect()` itself only rejects with
+  // "Connection is closed". Later errors are the application's to listen to.
+  let socketError: unknown
+  const remember = (error: unknown): void => {
+    socketError = error
+  }
   let store: RedisStore
   try {
     // Options are checked before connecting, so a bad one leaves no connection behind.
@@ -760,19 +765,55 @@ export async function createRedisStore(
     client.disconnect()
     throw error
   }
-  client.on('error', ignore)
+  client.on('error', remember)
   try {
     await client.connect()
   } catch (error) {
     // Stop the reconnection loop: nobody holds this client.
     store.close()
     client.disconnect()
-    throw new Error('createRedisStore: cannot connect to Redis', { cause: error })
+    const cause = socketError ?? error
+    const why = cause instanceof Error ? cause.message : String(cause)
+    const message = `createRedisStore: cannot connect to Redis at ${describeTarget(target)}: ${why}`
+    // The socket's error is the cause worth keeping; the caught one only says the client closed.
+    // eslint-disable-next-line preserve-caught-error
+    throw new Error(message, { cause })
   } finally {
-    client.off('error', ignore)
+    client.off('error', remember)
   }
   await warnIfEvicting(store)
   return store
+}
+
+/**
+ * Where a store was told to connect, fit for an error message: a URL's user name and password
+ * become `***`; text that does not parse as a URL loses everything up to its last `@`, where
+ * credentials would be. Cluster and Sentinel targets are listed as `host:port` nodes.
+ *
+ * @param target - what {@link createRedisStore} was given
+ * @returns the target without credentials
+ */
+function describeTarget(target: RedisTarget): string {
+  if (typeof target !== 'string' && !('url' in target)) {
+    const nodes = 'clusterNodes' in target ? target.clusterNodes : target.sentinels
+    const list = nodes.map(({ host, port }) => `${host}:${port}`).join(', ')
+    return 'clusterNodes' in target
+      ? `cluster nodes ${list}`
+      : `sentinels ${list} (master ${target.sentinelMaster})`
+  }
+  const url = typeof target === 'string' ? target : target.url
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    const at = url.lastIndexOf('@')
+    return at === -1 ? url : `***@${url.slice(at + 1)}`
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    parsed.username = '***'
+    parsed.password = ''
+  }
+  return parsed.href
 }
 
 /**

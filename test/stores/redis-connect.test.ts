@@ -33,6 +33,18 @@ void describe('createRedisStore on an unreachable URL', () => {
     })
   })
 
+  void test('a cluster names its seed nodes', async () => {
+    const port = await freePort()
+    await assert.rejects(
+      createRedisStore({ clusterNodes: [{ host: '127.0.0.1', port }] }),
+      (error: Error) => {
+        assert.ok(error.message.includes(`cluster nodes 127.0.0.1:${port}`), error.message)
+        assert.ok(error.cause instanceof Error)
+        return true
+      },
+    )
+  })
+
   void test('a host that does not resolve says so', async () => {
     // `.invalid` never resolves (RFC 2606), so the failure is the lookup, on any network.
     const url = 'redis://:hunter2@authx-ts-no-such-host.invalid:6379'
