@@ -393,10 +393,12 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> extends BoundAuth
    */
   readonly jwksHandler = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const answer = this.jwksReply(request.headers['if-none-match'])
+    // Bytes, not a string: Fastify appends `; charset=utf-8` to a string's JSON media type, and
+    // the JWK Set media type is sent exactly, as the other bindings send it.
     return reply
       .code(answer.status)
       .headers(answer.headers)
-      .send(answer.body ?? undefined)
+      .send(answer.body === null ? undefined : Buffer.from(answer.body, 'utf8'))
   }
 
   /**
