@@ -84,6 +84,7 @@ const ENTRIES: Record<string, readonly string[]> = {
   ],
   './fetch': ['applyCookies', 'handleErrors', 'withAuth'],
   './redis': ['RedisStore', 'createRedisStore', 'recommendedRedisOptions'],
+  './testing': ['createTestClock', 'createTestKit'],
 }
 
 interface PackageJSON {
