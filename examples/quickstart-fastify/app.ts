@@ -93,7 +93,7 @@ export async function buildApp(options: QuickstartOptions = {}): Promise<Fastify
     '/refresh',
     { schema: { summary: 'Exchange a refresh token (bearer) for a new pair' } },
     async (request, reply) => {
-      const refreshToken = await auth.getRefreshTokenFromRequest(auth.view(request), ['headers'])
+      const refreshToken = await auth.getRefreshTokenFromRequest(request, ['headers'])
       const pair = await auth.refresh(refreshToken)
       void reply.header('cache-control', 'no-store')
       return pair
@@ -106,7 +106,7 @@ export async function buildApp(options: QuickstartOptions = {}): Promise<Fastify
     { schema: { summary: 'Revoke the tokens' }, preHandler: auth.accessTokenRequired },
     async (request) => {
       await auth.revokeToken(auth.payload(request))
-      const refresh = await auth.getTokenFromRequest(auth.view(request), {
+      const refresh = await auth.getTokenFromRequest(request, {
         type: 'refresh',
         locations: ['json'],
       })
@@ -142,7 +142,7 @@ export async function buildApp(options: QuickstartOptions = {}): Promise<Fastify
     '/session/refresh',
     { schema: { summary: 'Refresh the cookies (refresh cookie + CSRF header)' } },
     async (request, reply) => {
-      const refreshToken = await auth.getRefreshTokenFromRequest(auth.view(request), ['cookies'])
+      const refreshToken = await auth.getRefreshTokenFromRequest(request, ['cookies'])
       const pair = await auth.refresh(refreshToken)
       auth.setAccessCookies(pair.access_token, reply)
       auth.setRefreshCookies(pair.refresh_token, reply)
@@ -159,7 +159,7 @@ export async function buildApp(options: QuickstartOptions = {}): Promise<Fastify
     { schema: { summary: 'Log out: revoke and delete the cookies' }, preHandler: cookieGuard },
     async (request, reply) => {
       await auth.revokeToken(auth.payload(request))
-      const refresh = await auth.getTokenFromRequest(auth.view(request), {
+      const refresh = await auth.getTokenFromRequest(request, {
         type: 'refresh',
         locations: ['cookies'],
       })

@@ -60,10 +60,10 @@ export async function buildApp(options: QuickstartOptions = {}): Promise<Hono> {
   })
 
   // As in the seed, the refresh token comes in the Authorization header. With rotation on, the
-  // answer also carries the next refresh token: the one just used is spent. The core reads the
-  // Fetch request under the context; an AuthX error thrown here reaches auth.handleErrors.
+  // answer also carries the next refresh token: the one just used is spent. The core methods take
+  // the Hono context as it is; an AuthX error thrown here reaches auth.handleErrors.
   app.post('/refresh', async (c) => {
-    const refreshToken = await auth.getRefreshTokenFromRequest(c.req.raw)
+    const refreshToken = await auth.getRefreshTokenFromRequest(c)
     const pair = await auth.refresh(refreshToken)
     c.header('cache-control', 'no-store')
     return c.json(pair)
@@ -72,7 +72,7 @@ export async function buildApp(options: QuickstartOptions = {}): Promise<Hono> {
   // Revokes the access token presented and, when the JSON body carries it, the refresh token.
   app.post('/logout', auth.accessTokenRequired, async (c) => {
     await auth.revokeToken(c.get('authx'))
-    const refresh = await auth.getTokenFromRequest(c.req.raw, {
+    const refresh = await auth.getTokenFromRequest(c, {
       type: 'refresh',
       locations: ['json'],
     })
