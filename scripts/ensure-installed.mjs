@@ -8,12 +8,17 @@
 // lockfile pins and still on disk, and every package the lockfile pins must be installed unless
 // it is optional (the platform-specific binaries of other systems are never installed). Content,
 // not modification times: a checkout or a copy changes the times without changing what is needed.
+//
+// `node scripts/ensure-installed.mjs --check [dir]` only reports: it prints why `dir` (this
+// repository by default) needs an install and exits 1, or exits 0 when it does not.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const checkOnly = process.argv[2] === '--check'
+const root =
+  (checkOnly ? process.argv[3] : undefined) ?? join(dirname(fileURLToPath(import.meta.url)), '..')
 
 /**
  * Why node_modules must be (re)installed, or null when it matches the lockfile.
@@ -43,6 +48,7 @@ function staleReason() {
     }
   }
   for (const path of Object.keys(installed)) {
+    if (path === '') continue
     if (!(path in pinned)) return `${path} is installed but no longer in package-lock.json`
     if (!existsSync(join(root, path, 'package.json'))) return `${path} was removed from disk`
   }
@@ -50,6 +56,10 @@ function staleReason() {
 }
 
 const reason = staleReason()
+if (checkOnly) {
+  if (reason !== null) console.log(reason)
+  process.exit(reason === null ? 0 : 1)
+}
 if (reason !== null) {
   console.error(`Installing dependencies from package-lock.json (npm ci): ${reason}.`)
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
