@@ -24,6 +24,7 @@ import { BoundAuthX } from '../shared/bound.ts'
 import type { OpenAPIPaths } from '../shared/bound.ts'
 import { PASS } from '../shared/kit.ts'
 import type { AdapterKit, HeadDecision } from '../shared/kit.ts'
+import { PUBLIC_KEY } from './metadata.ts'
 import {
   NestRequestView,
   appendReplyCookie,
@@ -297,9 +298,12 @@ export class AuthX extends BoundAuthX<NestFramework> {
    * `@nestjs/swagger`, {@link AuthX.applyOpenAPI} merges them into its document.
    *
    * @param app - the NestJS application (after `NestFactory.create`)
+   * @param options - `globalGuard: true` when the application guards every route with the global
+   *   `AuthXGuard` (`APP_GUARD`): each route that is not `@Public()` then needs an access token
    * @returns the document's `paths` (OpenAPI `{param}` syntax)
    */
-  openapi(app: INestApplication): OpenAPIPaths {
+  openapi(app: INestApplication, options: { globalGuard?: boolean } = {}): OpenAPIPaths {
+    const global = options.globalGuard === true ? [this.accessTokenRequired] : []
     const operations: { path: string; method: string; handlers: unknown[] }[] = []
     for (const module of app.get(ModulesContainer, { strict: false }).values()) {
       for (const wrapper of module.controllers.values()) {
@@ -319,9 +323,13 @@ export class AuthX extends BoundAuthX<NestFramework> {
               operations.push({
                 path: joinPath(prefix, own),
                 method: verb,
-                handlers: [...guardsOf(handler), ...classGuards].map((guard) =>
-                  this.guardInstanceOf(guard),
-                ),
+                handlers: [
+                  ...[...guardsOf(handler), ...classGuards].map((guard) =>
+                    this.guardInstanceOf(guard),
+                  ),
+                  // The global guard lets a @Public() route (or controller) through untouched.
+                  ...(isPublic(handler) || isPublic(controller) ? [] : global),
+                ],
               })
         }
       }
@@ -335,6 +343,7 @@ export class AuthX extends BoundAuthX<NestFramework> {
    *
    * @param app - the NestJS application
    * @param document - the document to complete (changed in place)
+   * @param options - `globalGuard`, as for {@link AuthX.openapi}
    * @returns the document
    *
    * @example
@@ -346,6 +355,7 @@ export class AuthX extends BoundAuthX<NestFramework> {
   applyOpenAPI<D extends { paths: object; components?: object | undefined }>(
     app: INestApplication,
     document: D,
+    options: { globalGuard?: boolean } = {},
   ): D {
     const target = document as {
       paths: Record<string, Record<string, unknown> | undefined>
@@ -356,7 +366,7 @@ export class AuthX extends BoundAuthX<NestFramework> {
       ...target.components.securitySchemes,
       ...this.openapiComponents(),
     }
-    for (const [path, operations] of Object.entries(this.openapi(app))) {
+    for (const [path, operations] of Object.entries(this.openapi(app, options))) {
       for (const [method, { security }] of Object.entries(operations)) {
         const operation = target.paths[path]?.[method]
         if (security !== undefined && typeof operation === 'object' && operation !== null)
@@ -391,6 +401,11 @@ function pathsOf(value: unknown): string[] {
 function guardsOf(target: object): unknown[] {
   const guards = Reflect.getMetadata('__guards__', target) as unknown
   return Array.isArray(guards) ? (guards as unknown[]) : []
+}
+
+/** Whether `@Public()` marks a handler or a controller. */
+function isPublic(target: object): boolean {
+  return Reflect.getMetadata(PUBLIC_KEY, target) === true
 }
 
 /** A controller path and a handler path as one route path, with one leading slash. */

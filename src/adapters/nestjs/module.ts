@@ -30,14 +30,8 @@ import type { AuthXOptions } from '../../config/index.ts'
 import type { CustomClaims, TokenPayload as CorePayload } from '../../token/payload.ts'
 import { AuthX, payloadOfRequest, subjectOfRequest } from './authx.ts'
 import type { NestGuard } from './authx.ts'
+import { POLICY_KEY, PUBLIC_KEY, SCOPES_KEY } from './metadata.ts'
 import type { PlatformRequest } from './platform.ts'
-
-/** The metadata key of {@link Public}. */
-const PUBLIC_KEY = 'authx:public'
-/** The metadata key of {@link Scopes} and {@link AnyScope}. */
-const SCOPES_KEY = 'authx:scopes'
-/** The metadata key of {@link Policy}. */
-const POLICY_KEY = 'authx:policy'
 
 /** What {@link Scopes} and {@link AnyScope} record. */
 interface ScopesMetadata {
