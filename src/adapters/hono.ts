@@ -253,8 +253,16 @@ class HonoRequestView implements RequestView {
   }
 }
 
-/** The request body was larger than {@link MAX_BODY_BYTES}. */
-class BodyTooLarge extends Error {}
+/**
+ * The request body was larger than {@link MAX_BODY_BYTES}. A guard answers 413 itself; thrown from
+ * a core method called in a handler (`auth.getTokenFromRequest(c, ...)`), it answers 413 through
+ * Hono's error handling, which honours `getResponse()` as it does for an `HTTPException`.
+ */
+class BodyTooLarge extends Error {
+  getResponse(): Response {
+    return new Response('Payload Too Large', { status: 413 })
+  }
+}
 
 /** The view of a request whose body the guard did not read. */
 const NO_BODY: ReadBody = Object.freeze({})

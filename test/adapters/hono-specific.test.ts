@@ -439,3 +439,34 @@ void describe('Hono: implicit refresh and WebSocket routes', () => {
     assert.equal(upgrades, 2)
   })
 })
+
+void describe('Hono: the context passed to the core methods', () => {
+  void test('a JSON token is read from the body; an oversized body is 413, never a 500', async () => {
+    const auth = new AuthX(baseOptions({ tokenLocation: ['json'] }))
+    const app = new Hono()
+    auth.handleErrors(app)
+    let runs = 0
+    app.post('/read', async (c) => {
+      runs++
+      const found = await auth.getTokenFromRequest(c, { type: 'refresh' })
+      // The handler still reads the body the core read.
+      const body = await c.req.json<Record<string, unknown>>()
+      return c.json({ location: found?.location ?? null, keys: Object.keys(body) })
+    })
+    const refresh = auth.createRefreshToken('alice')
+    const ok = await app.request('/read', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refresh_token: refresh }),
+    })
+    assert.equal(ok.status, 200)
+    assert.deepEqual(await ok.json(), { location: 'json', keys: ['refresh_token'] })
+    const big = await app.request('/read', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refresh_token: refresh, pad: 'x'.repeat(2 << 20) }),
+    })
+    assert.equal(big.status, 413)
+    assert.equal(runs, 2)
+  })
+})
