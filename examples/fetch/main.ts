@@ -5,14 +5,12 @@
  * a Worker, or `export const POST = handler` in a Next.js route file.
  */
 import { serve } from '@hono/node-server'
-import { createRedisStore } from 'authx-ts/redis'
+import { storeFromEnv } from '../shared/redis.ts'
 import { createHandler } from './app.ts'
 
 const port = Number(process.env.PORT ?? 8000)
 const host = process.env.HOST ?? '127.0.0.1'
-const redisUrl = process.env.REDIS_URL
-const store =
-  redisUrl === undefined || redisUrl === '' ? undefined : await createRedisStore(redisUrl)
+const store = await storeFromEnv('authx-ts Fetch example')
 const handler = await createHandler(store === undefined ? {} : { store })
 serve({ fetch: handler, port, hostname: host }, () => {
   const shown = host === '127.0.0.1' ? 'localhost' : host

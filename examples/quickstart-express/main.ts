@@ -2,14 +2,12 @@
  * Starts the Express quickstart on port 8000 (or $PORT). In memory by default; with $REDIS_URL,
  * revocations, refresh families and rate limits live in Redis and are shared by every instance.
  */
-import { createRedisStore } from 'authx-ts/redis'
+import { storeFromEnv } from '../shared/redis.ts'
 import { buildApp } from './app.ts'
 
 const port = Number(process.env.PORT ?? 8000)
 const host = process.env.HOST ?? '127.0.0.1'
-const redisUrl = process.env.REDIS_URL
-const store =
-  redisUrl === undefined || redisUrl === '' ? undefined : await createRedisStore(redisUrl)
+const store = await storeFromEnv('authx-ts quickstart (Express)')
 const app = await buildApp(store === undefined ? {} : { store })
 app.listen(port, host, (error?: Error) => {
   if (error !== undefined) throw error

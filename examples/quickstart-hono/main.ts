@@ -4,14 +4,12 @@
  * and are shared by every instance. On Bun or Deno, serve `app.fetch` instead.
  */
 import { serve } from '@hono/node-server'
-import { createRedisStore } from 'authx-ts/redis'
+import { storeFromEnv } from '../shared/redis.ts'
 import { buildApp } from './app.ts'
 
 const port = Number(process.env.PORT ?? 8000)
 const host = process.env.HOST ?? '127.0.0.1'
-const redisUrl = process.env.REDIS_URL
-const store =
-  redisUrl === undefined || redisUrl === '' ? undefined : await createRedisStore(redisUrl)
+const store = await storeFromEnv('authx-ts quickstart (Hono)')
 const app = await buildApp(store === undefined ? {} : { store })
 serve({ fetch: app.fetch, port, hostname: host }, () => {
   const shown = host === '127.0.0.1' ? 'localhost' : host

@@ -3,18 +3,13 @@
  * `NEST_PLATFORM=fastify`). In memory by default; with $REDIS_URL, revocations, refresh families
  * and rate limits live in Redis and are shared by every instance.
  */
-import { createRedisStore } from 'authx-ts/redis'
+import { storeFromEnv } from '../shared/redis.ts'
 import { buildApp } from './app.ts'
 
 const port = Number(process.env.PORT ?? 8000)
 const host = process.env.HOST ?? '127.0.0.1'
 const platform = process.env.NEST_PLATFORM === 'fastify' ? 'fastify' : 'express'
-const redisUrl = process.env.REDIS_URL
-const store =
-  redisUrl === undefined || redisUrl === '' ? undefined : await createRedisStore(redisUrl)
-// During a Redis outage requests fail closed with 503; log the client's errors instead of letting
-// ioredis report them as unhandled.
-store?.client.on('error', (error: Error) => console.warn(`redis: ${error.message}`))
+const store = await storeFromEnv('authx-ts quickstart (NestJS)')
 const app = await buildApp(store === undefined ? { platform } : { store, platform })
 await app.listen(port, host)
 const shown = host === '127.0.0.1' ? 'localhost' : host
