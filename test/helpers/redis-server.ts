@@ -269,12 +269,15 @@ export async function startRedisCluster(): Promise<RedisClusterProcesses> {
   }
 }
 
-/** A running Sentinel setup: one master, one replica, one sentinel watching them. */
+/**
+ * A running Sentinel setup: one master, two replicas, one sentinel watching them. Two replicas, so
+ * that one is left to acknowledge writes (`WAIT 1`) after the other has been promoted.
+ */
 export interface RedisSentinelProcesses {
   /** The master's name, as `REDIS_SENTINEL_MASTER`. */
   readonly name: string
   readonly master: RedisProcess
-  readonly replica: RedisProcess
+  readonly replicas: readonly RedisProcess[]
   readonly sentinel: RedisProcess
   /** The sentinels, for `new Redis({ sentinels, name })`. */
   readonly sentinels: readonly HostPort[]
@@ -285,7 +288,7 @@ export interface RedisSentinelProcesses {
 }
 
 /**
- * Starts a master, a replica of it and a sentinel (`redis-server --sentinel`, which is what
+ * Starts a master, two replicas of it and a sentinel (`redis-server --sentinel`, which is what
  * Debian's `redis-sentinel` runs) with quorum 1 and a one-second down-after, so that a failover
  * after the master dies takes a few seconds.
  *
@@ -296,12 +299,16 @@ export async function startRedisSentinel(name = 'authx'): Promise<RedisSentinelP
   try {
     const master = await startRedisServer()
     started.push(master)
-    const replica = await startRedisServer(['--replicaof', '127.0.0.1', String(master.port)])
-    started.push(replica)
-    await waitFor('the replica to sync', async () => {
-      const info = String(await ask(replica.port, 'INFO', 'replication'))
-      return info.includes('master_link_status:up')
-    })
+    const replicas: RedisProcess[] = []
+    for (let i = 0; i < 2; i++) {
+      const replica = await startRedisServer(['--replicaof', '127.0.0.1', String(master.port)])
+      started.push(replica)
+      replicas.push(replica)
+      await waitFor('the replica to sync', async () => {
+        const info = String(await ask(replica.port, 'INFO', 'replication'))
+        return info.includes('master_link_status:up')
+      })
+    }
     // Sentinel rewrites its config file, so it gets one of its own in a temporary directory.
     const config = join(temporaryDirectory(), 'sentinel.conf')
     writeFileSync(
@@ -316,14 +323,14 @@ export async function startRedisSentinel(name = 'authx'): Promise<RedisSentinelP
     )
     const sentinel = await startRedisServer([config, '--sentinel'])
     started.push(sentinel)
-    await waitFor('the sentinel to find the replica', async () => {
-      const replicas = (await ask(sentinel.port, 'SENTINEL', 'REPLICAS', name)) as unknown[]
-      return replicas.length === 1
+    await waitFor('the sentinel to find the replicas', async () => {
+      const known = (await ask(sentinel.port, 'SENTINEL', 'REPLICAS', name)) as unknown[]
+      return known.length === 2
     })
     return {
       name,
       master,
-      replica,
+      replicas,
       sentinel,
       sentinels: [{ host: '127.0.0.1', port: sentinel.port }],
       async currentMasterPort() {
