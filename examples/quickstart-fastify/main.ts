@@ -11,6 +11,8 @@ const store = await storeFromEnv('authx-ts quickstart (Fastify)')
 const app = await buildApp(store === undefined ? {} : { store })
 await app.listen({ port, host })
 const shown = host === '127.0.0.1' ? 'localhost' : host
+const base = `http://${shown}:${port}`
 console.log(
-  `authx-ts quickstart (Fastify) listening on http://${shown}:${port}${store ? ' (Redis store)' : ''}`,
+  `authx-ts quickstart (Fastify) listening on ${base}${store ? ' (Redis store)' : ''}\n` +
+    `  the cookie-login page: ${base}/   Swagger UI: ${base}/docs`,
 )
