@@ -11,7 +11,9 @@
  */
 import { AuthX } from '../authx.ts'
 import { loginTypeOf } from '../core/derived.ts'
+import { GUARD_OPTION_KEYS } from '../core/options.ts'
 import { toView } from '../core/pipeline.ts'
+import { assertKnownKeys, optionKeys, unknownKeyError } from '../internal/option-keys.ts'
 import type { RequestLike, RequestView, TokenLocation } from '../types.ts'
 import type {
   CreateTokenOptions,
@@ -83,6 +85,26 @@ export interface PolicyRequiredOptions {
   token?: GuardOptions | undefined
 }
 
+const MANAGER_OPTION_KEYS = optionKeys<AuthManagerOptions>()({
+  policyEngine: true,
+  policyRules: true,
+  instances: true,
+})
+const AUTHORIZE_OPTION_KEYS = optionKeys<AuthorizeOptions>()({
+  payload: true,
+  request: true,
+  subject: true,
+  resourceAttrs: true,
+  env: true,
+  token: true,
+})
+const POLICY_REQUIRED_OPTION_KEYS = optionKeys<PolicyRequiredOptions>()({
+  subject: true,
+  resourceAttrs: true,
+  env: true,
+  token: true,
+})
+
 async function resolve<T>(
   value: PerRequest<T> | undefined,
   view: RequestView,
@@ -124,6 +146,7 @@ export class AuthManager<A extends AuthX = AuthX> {
    * @throws BadConfigurationError when an instance has no login type or repeats one
    */
   constructor(options: AuthManagerOptions<A> = {}) {
+    assertKnownKeys('AuthManager', options, MANAGER_OPTION_KEYS)
     const { policyEngine, policyRules, instances } = options
     if (policyEngine !== undefined && policyRules !== undefined) {
       throw new TypeError(
@@ -350,6 +373,10 @@ export class AuthManager<A extends AuthX = AuthX> {
     resource: string,
     options: AuthorizeOptions = {},
   ): Promise<TokenPayload> {
+    const misuse =
+      unknownKeyError('authorize', options, AUTHORIZE_OPTION_KEYS) ??
+      unknownKeyError('authorize token', options.token, GUARD_OPTION_KEYS)
+    if (misuse !== undefined) throw misuse
     const auth = this.get(loginType)
     let payload = options.payload
     let request = options.request
@@ -418,6 +445,7 @@ export class AuthManager<A extends AuthX = AuthX> {
    * @throws TypeError when the instance is the framework-free core (it has no guards)
    */
   tokenRequired(loginType: string, options: GuardOptions = {}): GuardOf<A> {
+    assertKnownKeys('tokenRequired', options, GUARD_OPTION_KEYS)
     const settings = { ...options }
     return this.#guardFrom(loginType, settings.locations, (view) =>
       this.authenticate(loginType, view, settings),
@@ -479,6 +507,8 @@ export class AuthManager<A extends AuthX = AuthX> {
     if (typeof action !== 'string' || typeof resource !== 'string') {
       throw new TypeError('policyRequired: action and resource must be strings')
     }
+    assertKnownKeys('policyRequired', options, POLICY_REQUIRED_OPTION_KEYS)
+    assertKnownKeys('policyRequired token', options.token, GUARD_OPTION_KEYS)
     const { subject, resourceAttrs, env } = options
     const token = { ...options.token }
     return this.#guardFrom(loginType, token.locations, async (view) => {
