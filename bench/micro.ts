@@ -18,6 +18,7 @@ import {
   accessClaims,
   createAuthX,
   createKeyMaterial,
+  createRemoteVerifier,
 } from './lib/fixtures.ts'
 import type { BenchAlgorithm, KeyMaterial } from './lib/fixtures.ts'
 import { measureInterleaved } from './lib/measure.ts'
@@ -214,6 +215,16 @@ async function buildGroups(keys: KeyMaterial): Promise<{
       run: () => cached.verifyToken(token),
     },
   )
+  if (alg !== 'HS256') {
+    // A resource server's verification: the key learnt from the signer's JWKS, then cached.
+    const { verifier: remote } = await createRemoteVerifier(auth)
+    verify.push({
+      id: 'authx.remote',
+      label: 'authx-ts verifyTokenSync (jwksUri, key cached)',
+      async: false,
+      run: () => remote.verifyTokenSync(token),
+    })
+  }
   verify.push({ id: 'bare', label: 'bare node:crypto', async: false, run: () => bare(token) })
   // The bare check behind the same promise hop as `await verifyToken`: what the hop costs.
   if (alg === 'HS256')
@@ -319,6 +330,11 @@ function ratiosOf(samples: Map<string, number[]>): RatioResult[] {
     for (const b of theirs.filter((id) => id !== a))
       ratios.push({ a, b, ratio: pairedRatio(samples.get(a) ?? [], samples.get(b) ?? []) })
   }
+  // A remote key set, once cached, against the configured key: the cost of the key source.
+  if (samples.has('authx.remote')) {
+    const ratio = pairedRatio(samples.get('authx.remote') ?? [], samples.get('authx.sync') ?? [])
+    ratios.push({ a: 'authx.remote', b: 'authx.sync', ratio })
+  }
   return ratios
 }
 
@@ -365,7 +381,7 @@ export async function runMicro(
       for (const s of skipped) log(`    skipped ${s.id}: ${s.reason}`)
       log(
         `    ${group.ratios
-          .filter((r) => r.a === 'authx.sync' || r.a === 'authx')
+          .filter((r) => r.a === 'authx.sync' || r.a === 'authx' || r.a === 'authx.remote')
           .map((r) => `${r.a}/${r.b} ${formatRatio(r.ratio.median)}`)
           .join(', ')}`,
       )

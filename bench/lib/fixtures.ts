@@ -3,6 +3,8 @@
  * token each algorithm verifies. Every library verifies the same string, signed by authx-ts.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { KeyObject } from 'node:crypto'
 import type { AuthX as AuthXType } from '../../src/authx.ts'
 import type { AuthXOptions } from '../../src/config/index.ts'
@@ -88,6 +90,31 @@ export function createAuthX(
   extra: AuthXOptions & Record<string, unknown> = {},
 ): AuthXType {
   return new AuthX(authxOptions(keys, extra))
+}
+
+/**
+ * A verify-only instance that learns the signer's keys from its JWKS endpoint, as a resource
+ * server does (`jwksUri`), loaded before it is measured: verification with a cached remote key.
+ *
+ * @param signer - the instance whose `jwks()` is served
+ * @returns the verifier, and a function that stops the endpoint
+ */
+export async function createRemoteVerifier(
+  signer: AuthXType,
+): Promise<{ verifier: AuthXType; close: () => void }> {
+  const body = JSON.stringify(signer.jwks())
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/jwk-set+json' })
+    res.end(body)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const verifier = new AuthX({
+    jwksUri: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    decodeAlgorithms: [...new Set(signer.config.verifyKeys.map((k) => k.alg))],
+  })
+  await verifier.ready()
+  return { verifier, close: () => server.close() }
 }
 
 /** The claims of a typical AuthX access token, as a peer would sign them. */

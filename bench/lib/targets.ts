@@ -101,6 +101,11 @@ export function evaluateTargets(
         microRatio(micro, `verify:${alg}`, 'authx.sync', 'bare'),
         0.9,
       ),
+      check(
+        `${alg} verifyTokenSync, remote key set (cached) / configured key`,
+        microRatio(micro, `verify:${alg}`, 'authx.remote', 'authx.sync'),
+        0.9,
+      ),
     )
   }
   const peers: [string, string, number][] = [

@@ -6,7 +6,7 @@
  */
 import { createPublicKey } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { hasSecretMembers, thumbprint } from '../token/jwk.ts'
+import { hasSecretMembers } from '../token/jwk.ts'
 import type { Algorithm, BoundKey, JWKInput } from '../token/keys.ts'
 import { ALGORITHM_SPECS, bindKey, importSignKey, importVerifyKey } from '../token/keys.ts'
 import type { AuthXOptions } from './options.ts'
@@ -24,15 +24,6 @@ const SINGLE_KEY_OPTIONS = [
   'previousKeyId',
 ] as const
 
-/**
- * The kid of an asymmetric key configured without one: its RFC 7638 thumbprint, so that every
- * token names its key and a published JWK Set can be matched by kid. A secret gets none: a
- * hash of it would be an offline oracle for guessing it.
- */
-function kidOf(key: KeyObject, alg: Algorithm, configured: string | undefined): string | undefined {
-  if (configured !== undefined || ALGORITHM_SPECS[alg].family === 'hmac') return configured
-  return thumbprint(key)
-}
 
 /** The keys of one instance: what signs (if anything) and what verifies, current key first. */
 export interface BuiltKeys {
@@ -108,10 +99,8 @@ export function buildKeys(options: AuthXOptions, algorithm: Algorithm): BuiltKey
         ? undefined
         : importVerifyKey(options.publicKey, algorithm, 'publicKey')
     // With only a private key, its public half verifies: one key pair, one binding.
-    const verifying = publicKey ?? createPublicKey(privateKey as KeyObject)
-    const kid = kidOf(verifying, algorithm, keyId)
-    signingKey = privateKey === undefined ? undefined : bindKey(privateKey, algorithm, kid)
-    verifyKey = bindKey(verifying, algorithm, kid)
+    signingKey = privateKey === undefined ? undefined : bindKey(privateKey, algorithm, keyId)
+    verifyKey = bindKey(publicKey ?? createPublicKey(privateKey as KeyObject), algorithm, keyId)
   }
   const verifyKeys = [verifyKey]
   const previousAlgorithm = algorithmOption(
@@ -125,7 +114,7 @@ export function buildKeys(options: AuthXOptions, algorithm: Algorithm): BuiltKey
   if (previous !== undefined && previous !== null) {
     const option = previousAlgorithm.startsWith('HS') ? 'previousSecretKey' : 'previousPublicKey'
     const key = importVerifyKey(previous, previousAlgorithm, option)
-    verifyKeys.push(bindKey(key, previousAlgorithm, kidOf(key, previousAlgorithm, options.previousKeyId)))
+    verifyKeys.push(bindKey(key, previousAlgorithm, options.previousKeyId))
   }
   return { signingKey, verifyKeys }
 }

@@ -88,8 +88,8 @@ function publicMembers(key: KeyObject): Record<string, string> {
 }
 
 /**
- * The RFC 7638 thumbprint of a public key (SHA-256, base64url): a stable `kid` for a key that was
- * configured without one.
+ * The RFC 7638 thumbprint of a public key (SHA-256, base64url): the published `kid` of a key that
+ * was configured without one.
  *
  * @param key - a public or private asymmetric key (the thumbprint is of its public half)
  */
@@ -107,17 +107,20 @@ export function thumbprint(key: KeyObject): string {
 }
 
 /**
- * The public JWK of a verification key, as published: key members, `kid`, `alg`, `use`.
+ * The public JWK of a verification key, as published: key members, `kid`, `alg`, `use`. A key
+ * configured without a kid is published under its RFC 7638 thumbprint, so that a verifier can
+ * still tell the keys of the set apart; the instance's tokens then carry no kid, and a verifier
+ * tries every key of their algorithm.
  *
- * @param bound - an asymmetric verification key with its kid
- * @throws TypeError for an HMAC key (a secret is never published) or a key without a kid
+ * @param bound - an asymmetric verification key
+ * @throws TypeError for an HMAC key: a secret is never published
  */
 export function publishedJWK(bound: BoundKey): PublishedJWK {
   if (bound.spec.family === 'hmac') throw new TypeError('an HMAC secret is never published')
-  if (bound.kid === undefined) throw new TypeError('a published key needs a kid')
   // The public half, whatever was bound: no private member can leave.
   const { kty, ...members } = publicMembers(bound.key) as JsonWebKey & { kty: string }
-  return Object.freeze({ kty, ...members, kid: bound.kid, alg: bound.alg, use: 'sig' as const })
+  const kid = bound.kid ?? thumbprint(bound.key)
+  return Object.freeze({ kty, ...members, kid, alg: bound.alg, use: 'sig' as const })
 }
 
 /** Why a fetched document is not a usable JWK Set. */

@@ -121,13 +121,14 @@ void describe('thumbprint and publishing', () => {
     assert.ok(again.equals(rsa.publicKey))
   })
 
-  it('never publishes a secret, nor a key without a kid', () => {
+  it('never publishes a secret; a key without a kid is published under its thumbprint', () => {
     const secret = bindKey(
       importVerifyKey('x'.repeat(32) + 'y'.repeat(32), 'HS256', 'secretKey'),
       'HS256',
       'h',
     )
     assert.throws(() => publishedJWK(secret), TypeError)
-    assert.throws(() => publishedJWK(bindKey(ed.publicKey, 'EdDSA', undefined)), TypeError)
+    const anonymous = publishedJWK(bindKey(ed.publicKey, 'EdDSA', undefined))
+    assert.equal(anonymous.kid, thumbprint(ed.publicKey))
   })
 })
