@@ -8,6 +8,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { describe, test } from 'node:test'
 import {
   AuthX,
+  BadConfigurationError,
   FreshTokenRequiredError,
   JWTDecodeError,
   LoginTypeMismatchError,
@@ -166,6 +167,13 @@ void describe('createTestKit: tokens', () => {
     clock.advance(60)
     assert.equal((await auth.verifyToken(future)).nbf, T0 + 60)
     assert.throws(() => kit.token({ issuedAt: Number.NaN }), /issuedAt/)
+  })
+
+  test('a verify-only instance cannot mint, and says so as createAccessToken does', () => {
+    const { publicKey } = generateKeyPairSync('ed25519')
+    const kit = createTestKit(new AuthX({ algorithm: 'EdDSA', publicKey }))
+    assert.throws(() => kit.accessToken(), BadConfigurationError)
+    assert.throws(() => kit.headers(), /this instance only verifies/)
   })
 
   test('refuses a source that is neither an instance nor its config', () => {
