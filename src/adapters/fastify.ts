@@ -442,7 +442,7 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> extends BoundAuth
       // plugin is imported; typed here so the library builds without it.
       const schema: FastifySchema & { security?: SecurityRequirement[] } = {
         ...route.schema,
-        security: this.openapiSecurity(options),
+        security: this.guardSecurity(options),
       }
       route.schema = schema
     })

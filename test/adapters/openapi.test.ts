@@ -42,6 +42,7 @@ const ROUTES: OpenAPIRoute[] = [
   },
   { method: 'GET', path: '/scoped', guard: { kind: 'scopes', scopes: ['read'] } },
   { method: 'GET', path: '/limited', guard: { kind: 'rate', max: 5, window: 60 } },
+  { method: 'GET', path: '/maybe', guard: { kind: 'optional' } },
 ]
 
 for (const driver of DRIVERS) {
@@ -76,6 +77,8 @@ for (const driver of DRIVERS) {
       assert.deepEqual(doc.paths['/refresh']?.post?.security, REFRESH)
       assert.deepEqual(doc.paths['/header-only']?.get?.security, [{ AuthXBearer: [] }])
       assert.deepEqual(doc.paths['/scoped']?.get?.security, ACCESS)
+      // An optional token: the empty requirement says the operation works without credentials.
+      assert.deepEqual(doc.paths['/maybe']?.get?.security, [...ACCESS, {}])
       if (capability.webSocketGuard) {
         // What authenticateWebSocket reads: the query parameter and the header, never a cookie.
         assert.deepEqual(doc.paths['/ws']?.get?.security, [{ AuthXQuery: [] }, { AuthXBearer: [] }])

@@ -52,7 +52,7 @@ export abstract class BoundAuthX<
   Claims extends CustomClaims = CustomClaims,
 > extends CoreAuthX<Claims> {
   /** What each ready-made guard checks, so OpenAPI metadata can describe the routes using it. */
-  protected readonly guardOptions = new WeakMap<object, GuardOptions>()
+  protected readonly guardOptions = new WeakMap<object, TokenGuardOptions>()
   /** The framework's primitives. */
   protected readonly kit: AdapterKit<F>
 
@@ -460,7 +460,18 @@ export abstract class BoundAuthX<
       typeof guard === 'function' || (typeof guard === 'object' && guard !== null)
         ? this.guardOptions.get(guard)
         : undefined
-    return options === undefined ? undefined : this.openapiSecurity(options)
+    return options === undefined ? undefined : this.guardSecurity(options)
+  }
+
+  /**
+   * The OpenAPI `security` of a ready-made guard's options. An optional guard also lists the
+   * empty requirement `{}`: the operation can be called without credentials.
+   *
+   * @param options - what the guard checks
+   */
+  protected guardSecurity(options: TokenGuardOptions): SecurityRequirement[] {
+    const security = this.openapiSecurity(options)
+    return options.optional === true ? [...security, {}] : security
   }
 
   /**
