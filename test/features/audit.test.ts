@@ -323,6 +323,32 @@ void describe('audit events', { concurrency: false }, () => {
     assertNoToken([...reuse, ...ended, ...refusals], [pair.refresh_token, next.refresh_token])
   })
 
+  void test('two refreshes racing with one token: the store reports the reuse once', async () => {
+    const { auth } = world({ refreshRotation: true })
+    const pair = auth.createTokenPair('zoe')
+    const family = claimsOf(pair.refresh_token).fam as string
+    drain(reused)
+    drain(refreshed)
+    drain(failed)
+    const results = await Promise.allSettled([
+      auth.refresh(pair.refresh_token),
+      auth.refresh(pair.refresh_token),
+    ])
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['fulfilled', 'rejected'],
+    )
+    // Both passed verification; the store's atomic spend told the second it came too late.
+    assert.deepEqual(drain(reused), [
+      { fam: family, sub: 'zoe', jti: claimsOf(pair.refresh_token).jti },
+    ])
+    assert.equal(drain(refreshed).length, 1)
+    assert.deepEqual(
+      drain(failed).map(({ error, operation }) => ({ error, operation })),
+      [{ error: 'RevokedTokenError', operation: 'refresh' }],
+    )
+  })
+
   void test('refresh without rotation says rotated: false', async () => {
     const { auth } = world()
     const pair = auth.createTokenPair('dave')
