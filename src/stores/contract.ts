@@ -251,4 +251,6 @@ export const storeKeys = {
   session: (id: string): string => `sess:${id}`,
   /** The ids of a subject's sessions. */
   sessionIndex: (sub: string): string => `subsess:${sub}`,
+  /** A key ring document (`keyRing`), by the ring's name. */
+  keyRing: (name: string): string => `ring:${name}`,
 } as const

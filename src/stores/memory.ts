@@ -6,12 +6,14 @@
  * @packageDocumentation
  */
 import type {
+  KeyRingStore,
   RateLimitHit,
   RefreshUse,
   RevocationKind,
   RevocationQuery,
   SessionRecord,
   Store,
+  StoredKeyRing,
 } from './types.ts'
 import { ExpiringMap, ExpiringSet } from '../internal/expiring-map.ts'
 import type { ExpiringCapacity } from '../internal/expiring-map.ts'
@@ -251,8 +253,10 @@ function capacities(
  * })
  * ```
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements Store, KeyRingStore {
   private readonly clock: () => number
+  /** Key rings by name: few, small, and never expiring (the ring retires its own keys). */
+  private readonly rings = new Map<string, StoredKeyRing>()
   private readonly jtis: ExpiringSet
   private readonly sids: ExpiringSet
   private readonly fams: ExpiringSet
@@ -283,6 +287,31 @@ export class MemoryStore implements Store {
     this.used = new ExpiringSet(caps.usedRefreshTokens)
     this.windows = new ExpiringMap(caps.rateLimits)
     this.sessions = new ExpiringMap(caps.sessions, (id, session) => this.unindex(session.sub, id))
+  }
+
+  /**
+   * The key ring stored under `name`.
+   *
+   * @param name - the ring's name
+   */
+  getKeyRing(name: string): Promise<StoredKeyRing | null> {
+    return Promise.resolve(this.rings.get(name) ?? null)
+  }
+
+  /**
+   * Replaces the ring if its version is still `expected`.
+   *
+   * @param name - the ring's name
+   * @param expected - the version the caller read (0: none)
+   * @param document - the new document
+   */
+  swapKeyRing(name: string, expected: number, document: string): Promise<boolean> {
+    if (typeof document !== 'string')
+      return Promise.reject(new TypeError('document must be a string'))
+    const version = this.rings.get(name)?.version ?? 0
+    if (version !== expected) return Promise.resolve(false)
+    this.rings.set(name, Object.freeze({ version: version + 1, document }))
+    return Promise.resolve(true)
   }
 
   /**

@@ -101,6 +101,17 @@ return 'reused'
 `)
 
 /**
+ * KEYS[1] the data-loss marker; ARGV[1] invalidation channel, ARGV[2] the marker's name for it.
+ * Writes the server's time (seconds) unless the marker exists, announces it, and returns the
+ * marker's value: two instances that find it missing at once agree on one time.
+ */
+export const MARK_LOSS = script(`${INVALIDATE}
+local t = redis.call('TIME')
+if redis.call('SET', KEYS[1], t[1], 'NX') then invalidate(ARGV[1], ARGV[2]) end
+return redis.call('GET', KEYS[1])
+`)
+
+/**
  * KEYS[1] window hash; ARGV[1] now (seconds, as sent), ARGV[2] window (seconds), ARGV[3] window
  * (ms). A fixed window opened by the first hit: one counter per key whatever the traffic, where a
  * sliding log keeps one entry per hit (memory an attacker controls). The caller's clock decides
@@ -176,4 +187,16 @@ export const DELETE_SESSION = script(`
 local deleted = redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 return deleted
+`)
+
+/**
+ * KEYS[1] key ring hash (fields `version` and `document`); ARGV[1] the version the caller read
+ * (0: none), ARGV[2] the new document. Writes it as the next version only if the stored version is
+ * still the one read: one winner when instances race to rotate. Returns 1 when written, else 0.
+ */
+export const SWAP_KEY_RING = script(`
+local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+if current ~= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'version', current + 1, 'document', ARGV[2])
+return 1
 `)

@@ -17,8 +17,10 @@ import type {
   RefreshUse,
   RevocationKind,
   RevocationQuery,
+  KeyRingStore,
   SessionRecord,
   Store,
+  StoredKeyRing,
 } from './types.ts'
 import { assertId, checkArguments, emitStoreWarning, oldestFirst, storeKeys } from './contract.ts'
 import {
@@ -27,9 +29,11 @@ import {
   HIT,
   INDEX_SESSION,
   LIST_SESSIONS,
+  MARK_LOSS,
   REVOKE,
   REVOKE_SUBJECT,
   SAVE_SESSION,
+  SWAP_KEY_RING,
   USE_REFRESH,
 } from './redis-scripts.ts'
 import type { Script } from './redis-scripts.ts'
@@ -79,6 +83,19 @@ export interface RedisStoreOptions {
    * @defaultValue false
    */
   readonly nearCache?: boolean | NearCacheOptions | undefined
+  /**
+   * Refuse the tokens whose revocations Redis may have lost. The store keeps a marker key
+   * (`<prefix>epoch`, no TTL) that {@link createRedisStore} writes once (`0`: nothing lost). A
+   * Redis restarted empty, flushed or failed over to a replica that never had the marker has lost
+   * it, and with it perhaps revocations; the first check that finds it missing writes the current
+   * time there, and from then on every token issued at or before that time counts as revoked
+   * (its holder logs in again). Every check reads the marker along with the token's keys (the
+   * near-cache keeps it). On a cluster the marker lives on one shard: a shard restarted empty
+   * that does not hold it goes unseen, so run replicas there.
+   *
+   * @defaultValue false
+   */
+  readonly detectDataLoss?: boolean | undefined
 }
 
 /** A host and port: a seed node of a cluster, or a sentinel. */
@@ -229,7 +246,7 @@ function isRevokedBy(query: RevocationQuery, values: readonly (string | null)[])
  * await store.revoke('jti', payload.jti, payload.exp)
  * ```
  */
-export class RedisStore implements Store {
+export class RedisStore implements Store, KeyRingStore {
   /** The ioredis client the store talks through: a server (or Sentinel) client, or a Cluster. */
   readonly client: RedisClient
   /** The prefix of every key this store writes. */
@@ -240,6 +257,8 @@ export class RedisStore implements Store {
   private readonly cluster: boolean
   private readonly waitReplicas: number
   private readonly nearCache: RevocationNearCache | undefined
+  /** The data-loss marker's key, when {@link RedisStoreOptions.detectDataLoss} is on. */
+  private readonly markerKey: string | undefined
 
   /**
    * @param client - an ioredis client or Cluster, ideally built with
@@ -267,10 +286,18 @@ export class RedisStore implements Store {
     this.timeoutMs = timeoutMs
     this.cluster = client.isCluster
     this.waitReplicas = waitReplicas
+    // Outside every shape of `storeKeys` (each has a tag and a colon), so no id can spell it.
+    this.markerKey = options.detectDataLoss === true ? `${prefix}epoch` : undefined
+    const lasting = this.markerKey === undefined ? [] : [this.markerKey]
     this.nearCache =
       near === undefined
         ? undefined
-        : new RevocationNearCache(() => this.subscriberClient(), this.invalidationChannel, near)
+        : new RevocationNearCache(
+            () => this.subscriberClient(),
+            this.invalidationChannel,
+            near,
+            lasting,
+          )
   }
 
   /** The near-cache's counters, or undefined when the store has none. */
@@ -357,13 +384,50 @@ export class RedisStore implements Store {
     if (query.jti !== undefined) keys.push(this.revokedKey('jti', query.jti))
     if (query.sid !== undefined) keys.push(this.revokedKey('sid', query.sid))
     if (query.fam !== undefined) keys.push(this.revokedKey('fam', query.fam))
+    const marker = this.markerKey
+    if (marker !== undefined) keys.push(marker)
     const cache = this.nearCache
     const cached = cache?.lookup(keys)
-    if (cached !== undefined) return isRevokedBy(query, cached)
+    if (cached !== undefined) return this.decide(query, cached)
     const ticket = cache?.ticket()
     const values = await this.call('isRevoked', () => this.readAll(keys))
+    if (marker !== undefined && values[values.length - 1] === null) {
+      // The marker is gone, and perhaps revocations with it: distrust every older token.
+      values[values.length - 1] = await this.call('isRevoked', () => this.markLoss(marker))
+    }
     if (ticket !== undefined) cache?.fill(keys, values, ticket)
-    return isRevokedBy(query, values)
+    return this.decide(query, values)
+  }
+
+  /** The answer from the values of the keys, the marker last when there is one. */
+  private decide(query: RevocationQuery, values: (string | null)[]): boolean {
+    if (this.markerKey === undefined) return isRevokedBy(query, values)
+    const lostAt = values[values.length - 1]
+    // Written as "not after" so that an unreadable marker revokes (fail closed).
+    if (query.iat === undefined || !(query.iat > Number(lostAt))) return true
+    return isRevokedBy(query, values.slice(0, -1))
+  }
+
+  /** Writes the current time as the marker, unless another instance did first; returns it. */
+  private async markLoss(marker: string): Promise<string> {
+    const reply = (await this.evalScript(
+      MARK_LOSS,
+      [marker],
+      [this.invalidationChannel, marker],
+    )) as string
+    this.nearCache?.invalidate(marker)
+    return reply
+  }
+
+  /**
+   * Writes the data-loss marker as "nothing lost" unless it exists: what a new deployment does
+   * once, before serving ({@link createRedisStore} calls it when
+   * {@link RedisStoreOptions.detectDataLoss} is on). Does nothing without that option.
+   */
+  async initialize(): Promise<void> {
+    const marker = this.markerKey
+    if (marker === undefined) return
+    await this.call('initialize', () => this.client.set(marker, '0', 'NX'))
   }
 
   /** The values of `keys`, in one `MGET` where they may share a slot. */
@@ -531,6 +595,41 @@ export class RedisStore implements Store {
       }
       return (await this.evalScript(DELETE_SESSIONS, [index, ...keys], ids)) as number
     })
+  }
+
+  /**
+   * The key ring stored under `name`.
+   *
+   * @param name - the ring's name
+   */
+  async getKeyRing(name: string): Promise<StoredKeyRing | null> {
+    const [version, document] = await this.call('getKeyRing', () =>
+      this.client.hmget(this.keyRingKey(name), 'version', 'document'),
+    )
+    if (typeof version !== 'string' || typeof document !== 'string') return null
+    return { version: Number(version), document }
+  }
+
+  /**
+   * Replaces the ring if its version is still `expected`, in one script, and (with
+   * `waitReplicas`) only once replicas acknowledged it.
+   *
+   * @param name - the ring's name
+   * @param expected - the version the caller read (0: none)
+   * @param document - the new document
+   */
+  async swapKeyRing(name: string, expected: number, document: string): Promise<boolean> {
+    const reply = await this.runDurable(
+      'swapKeyRing',
+      [this.keyRingKey(name)],
+      [expected, document],
+      SWAP_KEY_RING,
+    )
+    return reply === 1
+  }
+
+  private keyRingKey(name: string): string {
+    return this.key(storeKeys.keyRing(name))
   }
 
   // Every key is the prefix plus one of the shapes of `storeKeys`, which no id can forge.
@@ -780,6 +879,13 @@ export async function createRedisStore(
     throw new Error(message, { cause })
   } finally {
     client.off('error', remember)
+  }
+  try {
+    await store.initialize()
+  } catch (error) {
+    store.close()
+    client.disconnect()
+    throw new Error('createRedisStore: cannot write to Redis', { cause: error })
   }
   await warnIfEvicting(store)
   return store

@@ -137,6 +137,41 @@ export interface RateLimitStore {
   resetHits(key: string): Promise<void>
 }
 
+/** A stored key ring document and its version. */
+export interface StoredKeyRing {
+  /** Rises by one with every write; the first write is version 1. */
+  readonly version: number
+  /** The ring, as the library serialised it (public keys in clear, private keys encrypted). */
+  readonly document: string
+}
+
+/**
+ * Where a self-rotating key ring (`keyRing`) lives: one document per ring name, replaced only by a
+ * compare-and-swap on its version, so that two instances racing to rotate make one key, not two.
+ * Kept apart from {@link Store}: a store without it simply cannot hold a key ring.
+ */
+export interface KeyRingStore {
+  /** The ring stored under `name`, or null when there is none. */
+  getKeyRing(name: string): Promise<StoredKeyRing | null>
+  /**
+   * Stores `document` as version `expected + 1`, only if the stored version is still `expected`
+   * (0: nothing stored yet). Atomic.
+   *
+   * @returns whether this write won
+   */
+  swapKeyRing(name: string, expected: number, document: string): Promise<boolean>
+}
+
+/**
+ * Whether a store can hold a key ring.
+ *
+ * @param store - any store
+ */
+export function isKeyRingStore(store: unknown): store is KeyRingStore {
+  const candidate = store as Partial<KeyRingStore> | null
+  return typeof candidate?.getKeyRing === 'function' && typeof candidate.swapKeyRing === 'function'
+}
+
 /**
  * Persistence for everything stateful: all four store interfaces in one object, which is what
  * the `store` option of `AuthX` takes. Implementations must make every multi-step change atomic
