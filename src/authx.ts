@@ -17,6 +17,7 @@ import {
   GET_TOKEN_OPTION_KEYS,
   GUARD_OPTION_KEYS,
   REFRESH_TOKEN_OPTION_KEYS,
+  TOKEN_GUARD_OPTION_KEYS,
   VERIFY_OPTION_KEYS,
 } from './core/options.ts'
 import type {
@@ -613,6 +614,8 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> {
    * @param options - the guard's type and locations
    */
   openapiSecurity(options: Pick<GuardOptions, 'type' | 'locations'> = {}): SecurityRequirement[] {
+    // A guard's whole options may be passed as they are; only type and locations matter here.
+    assertKnownKeys('openapiSecurity', options, TOKEN_GUARD_OPTION_KEYS)
     return operationSecurity(this.config, options.type ?? 'access', options.locations)
   }
 

@@ -267,6 +267,25 @@ for (const [name, Binding] of BINDINGS.slice(1) as readonly (readonly [
       })
     })
 
+    void test('setAccessCookies takes maxAge as a number, not an options object', () => {
+      const cookieAuth = new Binding(baseOptions({ tokenLocation: ['headers', 'cookies'] }))
+      const token = cookieAuth.createAccessToken('u')
+      assert.throws(
+        () => cookieAuth.setAccessCookies(token, {} as never, { maxAge: 60 } as never),
+        {
+          name: 'TypeError',
+          message:
+            'setAccessCookies(token, reply, maxAge): maxAge is a number of seconds, got object',
+        },
+      )
+    })
+
+    void test('openapiSecurity names the nearest guard option', () => {
+      assert.throws(() => auth.openapiSecurity({ location: ['headers'] } as never), {
+        message: "openapiSecurity: unknown option 'location'; did you mean 'locations'?",
+      })
+    })
+
     void test('unsetCookies needs the reply it writes on', () => {
       assert.throws(() => auth.unsetCookies(), {
         name: 'TypeError',

@@ -42,6 +42,18 @@ const SCOPES_GUARD_OPTION_KEYS: readonly string[] = [
 ]
 
 /**
+ * Refuses a `maxAge` that is not a number of seconds: `{ maxAge: 60 }` (the core's options form)
+ * passed as the third argument would otherwise reach the cookie serializer.
+ */
+function assertMaxAge(where: string, maxAge: unknown): void {
+  if (maxAge !== undefined && typeof maxAge !== 'number') {
+    throw new TypeError(
+      `${where}(token, reply, maxAge): maxAge is a number of seconds, got ${typeof maxAge}`,
+    )
+  }
+}
+
+/**
  * The core `AuthX` bound to one framework through its kit: the guards are the framework's
  * middleware shape `F['Guard']`, the cookie helpers write on its reply `F['Reply']`.
  *
@@ -510,6 +522,7 @@ export abstract class BoundAuthX<
    * @param maxAge - seconds (default `cookieMaxAge`)
    */
   setAccessCookies(token: string, reply: F['Reply'], maxAge?: number): void {
+    assertMaxAge('setAccessCookies', maxAge)
     this.#write(reply, this.accessCookies(token, maxAge === undefined ? {} : { maxAge }))
   }
 
@@ -521,6 +534,7 @@ export abstract class BoundAuthX<
    * @param maxAge - seconds (default `cookieMaxAge`)
    */
   setRefreshCookies(token: string, reply: F['Reply'], maxAge?: number): void {
+    assertMaxAge('setRefreshCookies', maxAge)
     this.#write(reply, this.refreshCookies(token, maxAge === undefined ? {} : { maxAge }))
   }
 
