@@ -105,10 +105,16 @@ export class RemoteKeySet implements KeySet {
         () => [],
       )
     }
-    if (this.#pending === undefined && now - this.#attemptedAt < cooldown) {
+    const failure = this.#failure
+    if (
+      failure !== undefined &&
+      this.#pending === undefined &&
+      now - this.#attemptedAt < cooldown
+    ) {
       // Nothing usable and the last attempt failed moments ago: answer at once, without
-      // hammering a provider that is down.
-      return Promise.reject(this.#failure ?? new KeySetUnavailableError())
+      // hammering a provider that is down. A set that merely aged out (a cacheMaxAge + maxStale
+      // shorter than the cooldown) is reloaded: its provider answered last time.
+      return Promise.reject(failure)
     }
     return this.load().then(() => matching(this.#keys, alg, kid))
   }
