@@ -182,6 +182,20 @@ void describe('remote key set: caching and the synchronous path', () => {
     assert.equal(auth.verifyTokenSync(rotated).sub, 'alice')
   })
 
+  void test('a synchronous attempt that starts the refetch and the awaited attempt share it', async () => {
+    // What a guard does: try without a promise, then await the same checks.
+    server.serveJSON('/jwks', jwkSet([rsa1.publicKey, 'k1', 'RS256']))
+    const start = server.requests('/jwks')
+    const { auth, clock } = remote(server)
+    await auth.ready()
+    server.serveJSON('/jwks', jwkSet([rsa2.publicKey, 'k2', 'RS256']))
+    clock.now += 30
+    const rotated = token(rsa2.privateKey, 'k2')
+    assert.throws(() => auth.verifyTokenSync(rotated), KeySetUnavailableError)
+    assert.equal((await auth.verifyToken(rotated)).sub, 'alice')
+    assert.equal(server.requests('/jwks') - start, 2)
+  })
+
   void test('after cacheMaxAge a background refresh runs while verification stays synchronous', async () => {
     server.serveJSON('/jwks', jwkSet([rsa1.publicKey, 'k1', 'RS256']))
     const start = server.requests('/jwks')
@@ -256,6 +270,23 @@ void describe('remote key set: a provider that fails', () => {
       clock.now += 60
       await rejectsWith(() => auth.verifyToken(token()), KeySetUnavailableError)
       assert.throws(() => auth.verifyTokenSync(token()), KeySetUnavailableError)
+    } finally {
+      await server.close()
+    }
+  })
+
+  void test('keys that expire inside the cooldown are refetched from a healthy provider, not refused', async () => {
+    // cacheMaxAge + maxStale shorter than the cooldown: the cooldown bounds failed attempts and
+    // unknown kids, never the reload of a set that simply aged out.
+    const server = await startJWKSServer()
+    try {
+      server.serveJSON('/jwks', jwkSet([rsa1.publicKey, 'k1', 'RS256']))
+      const { auth, clock } = remote(server, { jwksCacheMaxAge: 10, jwksMaxStale: 0 })
+      await auth.ready()
+      clock.now += 10
+      assert.equal((await auth.verifyToken(token())).sub, 'alice')
+      assert.equal(server.requests('/jwks'), 2)
+      assert.equal(auth.verifyTokenSync(token()).sub, 'alice')
     } finally {
       await server.close()
     }
