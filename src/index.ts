@@ -13,6 +13,7 @@
  */
 export { AuthX } from './authx.ts'
 export type {
+  CookieOptions,
   CreateTokenOptions,
   CreateTokenPairOptions,
   GetTokenOptions,
@@ -21,6 +22,8 @@ export type {
   PendingRefresh,
   SubjectGetter,
   TokenBlocklist,
+  TokenExtractor,
+  TokenGuardOptions,
   TokenPair,
   VerifyOptions,
 } from './authx.ts'

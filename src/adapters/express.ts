@@ -111,6 +111,8 @@ export type {
   GuardBodyOptions,
   GuardOf,
   GuardOptions,
+  TokenExtractor,
+  TokenGuardOptions,
   GuardResult,
   HTTPMethod,
   JWKInput,
@@ -158,6 +160,7 @@ export type {
   VerifiedTokenCacheStats,
   VerifyOptions,
 } from '../index.ts'
+export type { ScopesGuardOptions } from './shared/bound.ts'
 export type { UpgradeListener, WebSocketServerLike } from './node/upgrade.ts'
 
 /**

@@ -94,6 +94,8 @@ export type {
   GuardBodyOptions,
   GuardOf,
   GuardOptions,
+  TokenExtractor,
+  TokenGuardOptions,
   GuardResult,
   HTTPMethod,
   JWKInput,
@@ -141,6 +143,7 @@ export type {
   VerifiedTokenCacheStats,
   VerifyOptions,
 } from '../index.ts'
+export type { ScopesGuardOptions } from './shared/bound.ts'
 
 /**
  * A Fastify hook guard, for `preHandler` or `onRequest`. It either calls `done` (or answers the

@@ -95,6 +95,8 @@ export type {
   GuardBodyOptions,
   GuardOf,
   GuardOptions,
+  TokenExtractor,
+  TokenGuardOptions,
   GuardResult,
   HTTPMethod,
   JWKInput,
@@ -142,6 +144,7 @@ export type {
   VerifiedTokenCacheStats,
   VerifyOptions,
 } from '../index.ts'
+export type { ScopesGuardOptions } from './shared/bound.ts'
 
 /** The context variables an AuthX guard sets. */
 export interface AuthXVariables<Extra extends CustomClaims = CustomClaims, Subject = unknown> {
