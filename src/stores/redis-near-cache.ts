@@ -22,6 +22,7 @@
  *
  * Only absences are kept ("no such revocation"): a revocation that exists expires on the server's
  * clock at a time a read does not tell, and revoked tokens are rare enough to ask Redis about.
+ * The one exception is the data-loss marker, which has no TTL and changes only with a message.
  *
  * So a revocation acknowledged at time `t` is refused by every instance from `t + maxStalenessMs`
  * on at the latest, and usually within the pub/sub delivery time (a millisecond or two on a LAN).
@@ -86,8 +87,9 @@ const DEFAULT_MAX_STALENESS_MS = 1000
 /** Longest pause between two attempts to reconnect the subscriber. */
 const MAX_RECONNECT_DELAY_MS = 1000
 
-/** A key known to be absent from Redis (no such revocation). */
+/** A key known to be absent from Redis (no such revocation), or the value of a lasting key. */
 interface Entry {
+  readonly value: string | null
   /** Monotonic time (ms) after which the entry is not used. */
   readonly until: number
 }
@@ -123,6 +125,7 @@ export class RevocationNearCache {
   readonly #channel: string
   readonly #maxEntries: number
   readonly #maxStalenessMs: number
+  readonly #lasting: ReadonlySet<string>
   /** Bumped by every invalidation and every drop: a read that saw it change is not kept. */
   #generation = 0
   /** Bumped when the subscriber connection goes away, so that a late pong counts for nothing. */
@@ -145,12 +148,16 @@ export class RevocationNearCache {
    *   with no reconnection of its own: the cache reconnects, and drops itself in between)
    * @param channel - the store's invalidation channel
    * @param options - cap and bound, already checked by {@link resolveNearCacheOptions}
+   * @param lasting - keys without a TTL whose every change is announced: their values are kept
+   *   too, not only their absence
    */
   constructor(
     connect: () => SubscriberConnection,
     channel: string,
     options: { maxEntries: number; maxStalenessMs: number },
+    lasting: readonly string[] = [],
   ) {
+    this.#lasting = new Set(lasting)
     this.#connect = connect
     this.#channel = channel
     this.#maxEntries = options.maxEntries
@@ -184,25 +191,25 @@ export class RevocationNearCache {
   }
 
   /**
-   * The cached values of `keys` (all absent, since only absences are kept), or undefined when the
-   * cache is not usable or one is missing or too old (the caller then reads them all from Redis).
+   * The cached values of `keys`, or undefined when the cache is not usable or one is missing or
+   * too old (the caller then reads them all from Redis).
    *
    * @param keys - the store's keys for one check
    */
-  lookup(keys: readonly string[]): null[] | undefined {
+  lookup(keys: readonly string[]): (string | null)[] | undefined {
     if (!this.usable) {
       this.#bypassed += 1
       return undefined
     }
     const now = performance.now()
-    const values: null[] = []
+    const values: (string | null)[] = []
     for (const key of keys) {
       const entry = this.#entries.get(key)
       if (entry === undefined || entry.until <= now) {
         this.#misses += 1
         return undefined
       }
-      values.push(null)
+      values.push(entry.value)
     }
     this.#hits += 1
     return values
@@ -233,12 +240,14 @@ export class RevocationNearCache {
       // Only absences are kept. A revocation that exists expires on the server's clock at a time
       // the read does not tell, and a cached copy must not outlive it; and revoked tokens are rare,
       // so asking Redis about them costs little.
-      if (values[i] !== null && values[i] !== undefined) return
+      // The lasting keys (no TTL, changed only with a message) are kept whatever they hold.
+      const value = values[i] ?? null
+      if (value !== null && !this.#lasting.has(key)) return
       if (this.#entries.size >= this.#maxEntries) {
         const oldest = this.#entries.keys().next()
         if (oldest.done !== true) this.#entries.delete(oldest.value)
       }
-      this.#entries.set(key, { until })
+      this.#entries.set(key, { value, until })
     })
   }
 

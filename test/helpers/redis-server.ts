@@ -84,6 +84,8 @@ async function kill(child: ChildProcess): Promise<void> {
   running.delete(child)
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = once(child, 'exit')
+  // Unreferenced since its start; waiting for its exit must keep this process alive meanwhile.
+  child.ref()
   // A frozen process must be thawed to act on anything but SIGKILL; SIGKILL works regardless.
   child.kill('SIGKILL')
   await exited
