@@ -6,7 +6,11 @@
  * - `--full`: publishable numbers (longer slices, more rounds), and regenerates the tables of
  *   docs/benchmarks.md and the chart docs/benchmarks.svg.
  *
- * Options: `--only=micro,http,memory`, `--frameworks=fastify,express,hono`, `--rounds=N` (micro
+ * `--only=cluster` (not in the default run: it starts a Redis Cluster and nine server processes)
+ * measures three quickstart instances on one Redis and on a Redis Cluster, without and with the
+ * revocation near-cache (bench/cluster/run-cluster.ts).
+ *
+ * Options: `--only=micro,http,memory,cluster`, `--frameworks=fastify,express,hono`, `--rounds=N` (micro
  * and HTTP), `--algorithms=HS256,ES256`, `--source=src` (measure src/ through tsx instead of the
  * compiled library; see lib/build.ts). Every phase runs in child processes; the result is
  * written to bench/results/latest.json.
@@ -19,6 +23,8 @@ import { runHttp } from './http/run-http.ts'
 import type { HttpResult } from './http/run-http.ts'
 import { FRAMEWORKS } from './http/server.ts'
 import type { Framework } from './http/server.ts'
+import { runCluster } from './cluster/run-cluster.ts'
+import type { ClusterResult } from './cluster/run-cluster.ts'
 import { buildLibrary } from './lib/build.ts'
 import { ROOT, runJSONChild } from './lib/child.ts'
 import { BENCH_ALGORITHMS } from './lib/fixtures.ts'
@@ -55,6 +61,7 @@ export interface BenchResult {
   readonly micro?: MicroResult | undefined
   readonly http?: HttpResult | undefined
   readonly memory?: MemoryResult | undefined
+  readonly cluster?: ClusterResult | undefined
   readonly targets: readonly TargetCheck[]
   readonly errors: readonly string[]
 }
@@ -190,6 +197,21 @@ async function main(): Promise<void> {
     }
   }
 
+  let cluster: ClusterResult | undefined
+  if (only.has('cluster')) {
+    log('cluster: three quickstart instances per configuration, autocannon (10 connections)')
+    try {
+      cluster = await runCluster({
+        duration: full ? 5 : 2,
+        connections: 10,
+        rounds: Number(rounds ?? (full ? 3 : 1)),
+      })
+    } catch (error) {
+      errors.push(`cluster: ${(error as Error).message}`)
+      log(`cluster failed: ${(error as Error).message}`)
+    }
+  }
+
   const targets = evaluateTargets(micro, http)
   const result: BenchResult = {
     meta: {
@@ -210,6 +232,7 @@ async function main(): Promise<void> {
     micro,
     http,
     memory,
+    cluster,
     targets,
     errors,
   }

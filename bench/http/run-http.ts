@@ -131,7 +131,8 @@ interface Run extends LoadResult {
   readonly reqPerCpuSecond: number
 }
 
-class LoadClient {
+/** The load generator process (bench/http/load.ts), driven over IPC. */
+export class LoadClient {
   readonly #child: ChildProcess
   constructor(child: ChildProcess) {
     this.#child = child
