@@ -14,6 +14,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { KeyObject } from 'node:crypto'
 import { randomBytes, randomUUID } from 'node:crypto'
+import { gzipSync } from 'node:zlib'
 import type { AuthXOptions } from '../../src/config/index.ts'
 import {
   NOW,
@@ -255,15 +256,28 @@ void describe('security: a hostile key endpoint is a 503, never a 500 or a crash
     hostile.route('/reset', (request) => {
       request.socket.destroy()
     })
+    // 32 MiB of JSON in about 32 KiB of gzip: the cap applies to what is decoded, not what is sent.
+    const bomb = gzipSync(`{"keys":[],"padding":"${'x'.repeat(32 * 1024 * 1024)}"}`)
+    hostile.route('/gzip-bomb', (_request, response) => {
+      response
+        .writeHead(200, {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          'content-length': String(bomb.length),
+        })
+        .end(bomb)
+    })
   })
   after(async () => {
     for (const app of apps) await app.close()
     await hostile.close()
   })
 
-  for (const path of ['/slow', '/huge', '/redirect', '/html', '/error', '/reset']) {
+  for (const path of ['/slow', '/huge', '/gzip-bomb', '/redirect', '/html', '/error', '/reset']) {
     void test(`${path.slice(1)}: 503 KeySetUnavailableError, and again on the next request`, async () => {
-      const { target } = await remoteApp(hostile.url(path), { jwksTimeout: '0.2s' })
+      // Only the slow endpoint may end by the timeout; the others must be refused for what they send.
+      const jwksTimeout = path === '/slow' ? '0.2s' : '30s'
+      const { target } = await remoteApp(hostile.url(path), { jwksTimeout })
       apps.push(target)
       await expectRejected(target, bearer(target.validToken()), UNAVAILABLE)
       await expectRejected(target, bearer(rs256(legit.privateKey, undefined)), UNAVAILABLE)

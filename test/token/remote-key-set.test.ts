@@ -65,10 +65,16 @@ function remote(
 }
 
 /** Asserts that `action` rejects with `type` (and, for a 503, the contract's status). */
-async function rejectsWith(action: () => Promise<unknown>, type: new () => Error): Promise<void> {
+async function rejectsWith(
+  action: () => Promise<unknown>,
+  type: new () => Error,
+  reason?: RegExp,
+): Promise<void> {
   await assert.rejects(action, (error: unknown) => {
     assert.ok(error instanceof type, `expected ${type.name}, got ${String(error)}`)
     if (error instanceof KeySetUnavailableError) assert.equal(error.statusCode, 503)
+    // The internal reason (never sent to the client) says why the fetch failed.
+    if (reason !== undefined) assert.match(String((error as { reason?: string }).reason), reason)
     return true
   })
 }
@@ -347,9 +353,13 @@ void describe('remote key set: what the fetch accepts', () => {
   after(() => server.close())
 
   /** An instance reading `path`, answering the test's verdict on the first token. */
-  async function refusedAt(path: string, options: AuthXOptions = {}): Promise<void> {
+  async function refusedAt(
+    path: string,
+    reason: RegExp,
+    options: AuthXOptions = {},
+  ): Promise<void> {
     const auth = new AuthX({ jwksUri: server.url(path), clock: () => NOW, ...options })
-    await rejectsWith(() => auth.verifyToken(token()), KeySetUnavailableError)
+    await rejectsWith(() => auth.verifyToken(token()), KeySetUnavailableError, reason)
   }
 
   void test('http on a non-loopback host is refused at construction; https and loopback http are accepted', () => {
@@ -386,7 +396,7 @@ void describe('remote key set: what the fetch accepts', () => {
       server.route(`/moved-${status}`, (_request, response) => {
         response.writeHead(status, { location: server.url('/jwks') }).end()
       })
-      await refusedAt(`/moved-${status}`)
+      await refusedAt(`/moved-${status}`, new RegExp(`redirect \\(${status}\\)`))
     }
     assert.equal(server.requests('/jwks'), before)
   })
@@ -397,12 +407,12 @@ void describe('remote key set: what the fetch accepts', () => {
       server.route(`/status-${status}`, (_request, response) => {
         response.writeHead(status, { 'content-type': 'application/json' }).end(body)
       })
-      await refusedAt(`/status-${status}`)
+      await refusedAt(`/status-${status}`, new RegExp(`answered ${status}$`))
     }
     server.route('/status-204', (_request, response) => {
       response.writeHead(204).end()
     })
-    await refusedAt('/status-204')
+    await refusedAt('/status-204', /answered 204$/)
   })
 
   /** A JWK Set padded with an ignored member to exactly `bytes` bytes of JSON. */
@@ -429,7 +439,7 @@ void describe('remote key set: what the fetch accepts', () => {
         })
         .end(overLimit)
     })
-    await refusedAt('/declared')
+    await refusedAt('/declared', /body of \d+ bytes exceeds 524288/)
     // No Content-Length (chunked): the stream is cut at the cap.
     server.route('/chunked', (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' })
@@ -438,7 +448,7 @@ void describe('remote key set: what the fetch accepts', () => {
       }
       response.end()
     })
-    await refusedAt('/chunked')
+    await refusedAt('/chunked', /body exceeds 524288 bytes/)
     // A chunked body that never ends: the cap, not the timeout, ends the read.
     server.route('/endless', (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' })
@@ -452,37 +462,40 @@ void describe('remote key set: what the fetch accepts', () => {
       }
       pump()
     })
-    await refusedAt('/endless', { jwksTimeout: 30 })
+    await refusedAt('/endless', /body exceeds 524288 bytes/, { jwksTimeout: 30 })
   })
 
   void test('non-JSON, non-UTF-8 and JSON that is not a JWK Set object are refused', async () => {
-    const bodies: Record<string, string | Buffer> = {
-      html: '<html><body>Sign in</body></html>',
-      empty: '',
-      array: JSON.stringify([jwkSet([rsa1.publicKey, 'k1', 'RS256'])]),
-      string: '"keys"',
-      null: 'null',
-      number: '42',
-      'no-keys': '{"issuer":"https://idp.example"}',
-      'keys-object': '{"keys":{"k1":{}}}',
-      'latin-1': Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x3a, 0x31, 0x7d]),
+    const notJSON = /not UTF-8 JSON/
+    const notObject = /JSON that is not an object/
+    const notSet = /not a JWK Set/
+    const bodies: Record<string, [string | Buffer, RegExp]> = {
+      html: ['<html><body>Sign in</body></html>', notJSON],
+      empty: ['', notJSON],
+      'latin-1': [Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x3a, 0x31, 0x7d]), notJSON],
+      array: [JSON.stringify([jwkSet([rsa1.publicKey, 'k1', 'RS256'])]), notObject],
+      string: ['"keys"', notObject],
+      null: ['null', notObject],
+      number: ['42', notObject],
+      'no-keys': ['{"issuer":"https://idp.example"}', notSet],
+      'keys-object': ['{"keys":{"k1":{}}}', notSet],
     }
-    for (const [name, body] of Object.entries(bodies)) {
+    for (const [name, [body, reason]] of Object.entries(bodies)) {
       server.route(`/body-${name}`, (_request, response) => {
         response.writeHead(200, { 'content-type': 'application/json' }).end(body)
       })
-      await refusedAt(`/body-${name}`)
+      await refusedAt(`/body-${name}`, reason)
     }
   })
 
   void test('a slow endpoint hits jwksTimeout, for its headers or for its body', async () => {
     server.route('/silent', () => undefined)
-    await refusedAt('/silent', { jwksTimeout: '0.2s' })
+    await refusedAt('/silent', /did not answer within 0.2 s/, { jwksTimeout: '0.2s' })
     server.route('/trickle', (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' })
       response.write('{"keys":[')
     })
-    await refusedAt('/trickle', { jwksTimeout: '0.2s' })
+    await refusedAt('/trickle', /did not answer within 0.2 s/, { jwksTimeout: '0.2s' })
   })
 })
 
