@@ -40,6 +40,8 @@ import {
   renderError,
 } from './errors.ts'
 import type { AuthXError, ErrorResponse } from './errors.ts'
+import { KeyRing } from './core/key-ring.ts'
+import type { RingKeyInfo } from './core/key-ring.ts'
 import { prepareImplicitRefresh } from './features/implicit-refresh.ts'
 import { jwksReply, publicKeySet } from './features/jwks.ts'
 import type { JWKSReply } from './features/jwks.ts'
@@ -631,6 +633,33 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> {
    */
   async ready(): Promise<void> {
     await this.#engine.keys.load?.()
+  }
+
+  /**
+   * Rotates the key ring now (`keyRing`): the next key, already published, starts signing, and a
+   * new next key is made. Every instance on the store follows within its refresh interval (a
+   * minute at most). For a suspected leak, `{ revokePrevious: true }` also drops every older key
+   * at once: every token they signed stops verifying, which logs out every user whose session
+   * rests on them, refresh tokens included.
+   *
+   * @param options - `revokePrevious`: retire the old keys immediately
+   * @throws BadConfigurationError when the instance has no key ring
+   */
+  async rotateKeys(options: { revokePrevious?: boolean } = {}): Promise<void> {
+    const ring = this.#engine.keys
+    if (!(ring instanceof KeyRing)) {
+      throw new BadConfigurationError('rotateKeys(): this instance has no keyRing to rotate')
+    }
+    await ring.rotate(options.revokePrevious === true)
+  }
+
+  /**
+   * The keys of the key ring and where each stands now (`next`, `current`, `retiring`), or null
+   * without a ring: for dashboards, logs and tests.
+   */
+  keyRingStatus(): RingKeyInfo[] | null {
+    const ring = this.#engine.keys
+    return ring instanceof KeyRing ? ring.describe() : null
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 export { configFromEnv } from './env.ts'
 export { TOKEN_LOCATIONS } from './options.ts'
-export type { AuthXOptions, Duration, SameSite } from './options.ts'
+export type { AuthXOptions, Duration, KeyRingOptions, SameSite } from './options.ts'
+export type { ResolvedKeyRing } from './key-ring.ts'
 export { resolveConfig } from './resolve.ts'
 export type { AuthXConfig } from './resolve.ts'

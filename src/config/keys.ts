@@ -50,12 +50,26 @@ export interface BuiltKeys {
  */
 export function buildKeys(options: AuthXOptions, algorithm: Algorithm): BuiltKeys {
   const single = SINGLE_KEY_OPTIONS.filter((name) => options[name] !== undefined && options[name] !== null)
-  if (options.jwksUri !== undefined || options.issuers !== undefined) {
-    const local = options.keys === undefined ? single : ['keys', ...single]
+  const elsewhere =
+    options.keyRing !== undefined
+      ? 'keyRing'
+      : options.jwksUri !== undefined || options.issuers !== undefined
+        ? 'jwksUri'
+        : undefined
+  if (elsewhere !== undefined) {
+    const local = [
+      ...(options.keys === undefined ? [] : ['keys']),
+      ...(elsewhere === 'keyRing' && (options.jwksUri !== undefined || options.issuers !== undefined)
+        ? ['jwksUri']
+        : []),
+      ...single,
+    ]
     if (local[0] !== undefined) {
       fail(
         local[0],
-        'an instance with jwksUri or issuers verifies with the remote keys only; use a separate instance to sign',
+        elsewhere === 'keyRing'
+          ? 'keyRing makes and holds the keys; remove the other key options'
+          : 'an instance with jwksUri or issuers verifies with the remote keys only; use a separate instance to sign',
       )
     }
     return { signingKey: undefined, verifyKeys: [] }

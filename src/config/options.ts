@@ -25,6 +25,26 @@ export interface RotationOptions {
   familyLifetime?: Duration | undefined
 }
 
+/** Options of the self-rotating key ring (`keyRing`). */
+export interface KeyRingOptions {
+  /** The algorithm of its keys (asymmetric: the ring is published). @defaultValue `"EdDSA"` */
+  algorithm?: Algorithm | undefined
+  /** How long a key signs before the next one takes over. @defaultValue `"30d"` */
+  rotateEvery?: Duration | undefined
+  /**
+   * How long before it signs a new key is published: at least the longest time a verifier caches
+   * the JWK Set (`jwksCacheMaxAge` there). @defaultValue `"1h"`
+   */
+  publishAhead?: Duration | undefined
+  /**
+   * The secret(s) that seal the private keys in the store, newest first: the newest seals, any
+   * opens. At least 32 characters each. @defaultValue `JWT_KEY_ENCRYPTION_KEY` (comma-separated)
+   */
+  encryptionKey?: string | string[] | undefined
+  /** The ring's name in the store, for several rings in one store. @defaultValue `"default"` */
+  name?: string | undefined
+}
+
 /** One trusted identity provider of the `issuers` option. */
 export interface IssuerOptions {
   /** Its JWK Set URL; omit it with `discovery: true`. */
@@ -83,6 +103,12 @@ export interface AuthXOptions {
   jwksTimeout?: Duration | undefined
   /** How long cached keys keep verifying while the endpoint fails; `0` turns it off. @defaultValue `"24h"` */
   jwksMaxStale?: Duration | undefined
+  /**
+   * Keys that rotate themselves, kept in the store and shared by every instance on it: a new key
+   * is published before it signs, an old one retired once no token it signed can be valid.
+   * Replaces the other key options. `await auth.ready()` before creating tokens.
+   */
+  keyRing?: KeyRingOptions | undefined
   /** Trusted issuers, each with its own JWK Set: `{ 'https://idp.example': { jwksUri } }`. */
   issuers?: Record<string, IssuerOptions> | undefined
   /** The shape of accepted tokens: this library's, or RFC 9068 access tokens. @defaultValue `"authx"` */

@@ -8,6 +8,7 @@ import type { Algorithm, BoundKey } from '../token/keys.ts'
 import type { HTTPMethod, TokenLocation } from '../types.ts'
 import type { TokenProfile } from '../token/profile.ts'
 import type { BuiltKeys } from './keys.ts'
+import type { ResolvedKeyRing } from './key-ring.ts'
 import type { TrustedIssuer } from './remote.ts'
 import { buildKeys } from './keys.ts'
 import type { AuthXOptions, SameSite } from './options.ts'
@@ -35,6 +36,8 @@ export interface AuthXConfig {
   /** The trusted issuers with their own key sets; empty when none is configured. */
   readonly issuers: readonly TrustedIssuer[]
   readonly tokenProfile: TokenProfile
+  /** The self-rotating key ring, or null. */
+  readonly keyRing: ResolvedKeyRing | null
   readonly decodeLeeway: number
   readonly encodeAudience: string | readonly string[] | null
   readonly encodeIssuer: string | null

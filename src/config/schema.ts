@@ -15,6 +15,8 @@ import type { Algorithm } from '../token/keys.ts'
 import type { TokenProfile } from '../token/profile.ts'
 import type { HTTPMethod, TokenLocation } from '../types.ts'
 import type { BuiltKeys } from './keys.ts'
+import { keyRingOption } from './key-ring.ts'
+import type { ResolvedKeyRing } from './key-ring.ts'
 import { ASYMMETRIC_ALGORITHMS, issuersOption, remoteAlgorithms, urlOption } from './remote.ts'
 import type { TrustedIssuer } from './remote.ts'
 import type { AuthXOptions, SameSite } from './options.ts'
@@ -351,6 +353,8 @@ export const OPTION_SCHEMA = {
   decodeAlgorithms: {
     ...checked('algorithm list', undefined, (value, _f, name, ctx): readonly Algorithm[] => {
       if (isRemote(ctx)) return remoteAlgorithms(name, value, ASYMMETRIC_ALGORITHMS)
+      const ring = ctx.get('keyRing')
+      if (ring !== null) return remoteAlgorithms(name, value, [ring.algorithm])
       const algorithm = ctx.get('algorithm')
       const keyAlgorithms = [...new Set(ctx.keys().verifyKeys.map((k) => k.alg))]
       if (value === undefined) return Object.freeze(keyAlgorithms)
@@ -373,6 +377,23 @@ export const OPTION_SCHEMA = {
       default: 'the algorithms of the configured keys; every asymmetric one with `jwksUri` or `issuers`',
       does: 'Algorithms a token header may name. Each must have a key. With a remote key set, also how a JWK without `alg` is bound: only when exactly one listed algorithm fits its type and curve.',
       vsAuthX: 'Inert in AuthX (only `JWT_ALGORITHM` was accepted).',
+    },
+  },
+
+  keyRing: {
+    ...checked('code', undefined, (value, _f, _name, ctx): ResolvedKeyRing | null =>
+      keyRingOption(value, {
+        accessTokenExpires: ctx.get('accessTokenExpires'),
+        refreshTokenExpires: ctx.get('refreshTokenExpires'),
+        familyLifetime: ctx.get('refreshRotation')?.familyLifetime ?? null,
+        decodeLeeway: ctx.get('decodeLeeway'),
+      }),
+    ),
+    docs: {
+      section: 'keys',
+      type: '`{ algorithm?, rotateEvery?, publishAhead?, encryptionKey?, name? }`',
+      does: "Keys that rotate themselves in the store, shared by every instance on it: a new key is published `publishAhead` (1h) before it signs, every `rotateEvery` (30d); a replaced key verifies until the longest token lifetime has passed. Private keys are sealed with AES-256-GCM under `encryptionKey` (`JWT_KEY_ENCRYPTION_KEY`). Instead of the other key options; `await auth.ready()` before creating tokens.",
+      vsAuthX: 'New.',
     },
   },
 

@@ -48,11 +48,11 @@ export class Engine {
     config: AuthXConfig,
     store: Store,
     embedded: MemoryStore | undefined,
-    keys: KeySet = keySetFor(config),
+    keys: KeySet = keySetFor(config, store),
   ) {
     this.config = config
     this.store = store
-    this.mint = new TokenMinter(config)
+    this.mint = new TokenMinter(config, keys.signingKey?.bind(keys))
     this.keys = keys
     this.verifier = new TokenVerifier(config, keys)
     this.revocation = new Revocation(config, store, embedded)

@@ -13,6 +13,7 @@ import { createCsrfValue } from '../request/csrf.ts'
 import { assertId } from '../stores/contract.ts'
 import { encodeSegment, signCompact } from '../token/jws.ts'
 import type { JSONObject } from '../token/jws.ts'
+import type { BoundKey } from '../token/keys.ts'
 import { RESERVED_CLAIMS } from '../token/payload.ts'
 import type { TokenType } from '../types.ts'
 import { tokenIssuedChannel } from './audit.ts'
@@ -32,23 +33,37 @@ function absoluteExpiry(now: number, value: Duration | Date | null, option: stri
   return now + Math.round(seconds)
 }
 
-/** Creates the instance's tokens; the default header is encoded once. */
+/** Creates the instance's tokens; the default header is encoded once per signing key. */
 export class TokenMinter {
   readonly #config: AuthXConfig
-  readonly #defaultHeader: string | undefined
+  readonly #signingKey: () => BoundKey | undefined
+  /** The signing key the default header was encoded for, and that header. */
+  #headerKey: BoundKey | undefined
+  #defaultHeader = ''
 
-  /** @param config - the instance's configuration (its signing key may be absent: verify-only) */
-  constructor(config: AuthXConfig) {
+  /**
+   * @param config - the instance's configuration (its signing key may be absent: verify-only)
+   * @param signingKey - where the signing key comes from when it changes over time (a key ring);
+   *   the configured key by default
+   */
+  constructor(config: AuthXConfig, signingKey?: () => BoundKey) {
     this.#config = config
-    const key = config.signingKey
-    this.#defaultHeader =
-      key === undefined
-        ? undefined
-        : encodeSegment({
-            alg: key.alg,
-            typ: 'JWT',
-            ...(key.kid === undefined ? {} : { kid: key.kid }),
-          })
+    const configured = config.signingKey
+    this.#signingKey = signingKey ?? (() => configured)
+  }
+
+  /** The key that signs now, and its default header (encoded again only when the key changed). */
+  #key(): BoundKey | undefined {
+    const key = this.#signingKey()
+    if (key !== undefined && key !== this.#headerKey) {
+      this.#defaultHeader = encodeSegment({
+        alg: key.alg,
+        typ: 'JWT',
+        ...(key.kid === undefined ? {} : { kid: key.kid }),
+      })
+      this.#headerKey = key
+    }
+    return key
   }
 
   /**
@@ -67,7 +82,7 @@ export class TokenMinter {
     familyDeadline?: number,
   ): string {
     const config = this.#config
-    const key = config.signingKey
+    const key = this.#key()
     if (key === undefined) {
       throw new BadConfigurationError(
         'privateKey: this instance only verifies; set privateKey to create tokens',
@@ -130,7 +145,7 @@ export class TokenMinter {
         })
       }
     }
-    const token = signCompact(key, this.#headerSegment(options.headers), claims)
+    const token = signCompact(key, this.#headerSegment(key, options.headers), claims)
     if (tokenIssuedChannel.hasSubscribers) {
       const event: TokenIssuedEvent = {
         type,
@@ -184,16 +199,15 @@ export class TokenMinter {
     }
   }
 
-  #headerSegment(extra: Record<string, unknown> | undefined): string {
-    const key = this.#config.signingKey
-    if (extra === undefined) return this.#defaultHeader as string
+  #headerSegment(key: BoundKey, extra: Record<string, unknown> | undefined): string {
+    if (extra === undefined) return this.#defaultHeader
     for (const name of FIXED_HEADERS) {
       if (Object.hasOwn(extra, name)) throw new TypeError(`headers.${name} cannot be set`)
     }
     return encodeSegment({
-      alg: key?.alg,
+      alg: key.alg,
       typ: 'JWT',
-      ...(key?.kid === undefined ? {} : { kid: key.kid }),
+      ...(key.kid === undefined ? {} : { kid: key.kid }),
       ...extra,
     })
   }

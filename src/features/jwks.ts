@@ -30,28 +30,32 @@ interface Document {
   readonly set: PublishedJWKSet
   readonly body: string
   readonly etag: string
+  /** The key set's version it was built from: a key ring's document changes as it rotates. */
+  readonly version: number
 }
 
-/** Each engine's document, built on first use: its keys are fixed for its lifetime. */
+/** Each engine's document, built on first use and again whenever its key set changes. */
 const documents = new WeakMap<Engine, Document>()
 
 function documentOf(engine: Engine): Document {
-  let document = documents.get(engine)
-  if (document === undefined) {
-    const published = engine.config.verifyKeys.filter((key) => key.spec.family !== 'hmac')
-    if (published.length === 0) {
-      throw new BadConfigurationError(
-        engine.config.jwksUri !== null || engine.config.issuers.length > 0
-          ? 'jwks(): this instance verifies with remote key sets and has no keys of its own to publish'
+  const version = engine.keys.version
+  const cached = documents.get(engine)
+  if (cached !== undefined && cached.version === version) return cached
+  const published = engine.keys.published?.() ?? []
+  if (published.length === 0) {
+    throw new BadConfigurationError(
+      engine.keys.published === undefined
+        ? 'jwks(): this instance verifies with remote key sets and has no keys of its own to publish'
+        : engine.config.keyRing !== null
+          ? 'jwks(): the key ring is not loaded yet; await auth.ready() first'
           : 'jwks(): this instance has only HMAC secrets, which are never published; sign with RS, PS, ES or EdDSA keys to publish a JWK Set',
-      )
-    }
-    const set = Object.freeze({ keys: Object.freeze(published.map(publishedJWK)) })
-    const body = JSON.stringify(set)
-    const etag = `"${createHash('sha256').update(body).digest('base64url')}"`
-    document = { set, body, etag }
-    documents.set(engine, document)
+    )
   }
+  const set = Object.freeze({ keys: Object.freeze(published.map(publishedJWK)) })
+  const body = JSON.stringify(set)
+  const etag = `"${createHash('sha256').update(body).digest('base64url')}"`
+  const document = { set, body, etag, version }
+  documents.set(engine, document)
   return document
 }
 

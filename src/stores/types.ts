@@ -163,16 +163,6 @@ export interface KeyRingStore {
 }
 
 /**
- * Whether a store can hold a key ring.
- *
- * @param store - any store
- */
-export function isKeyRingStore(store: unknown): store is KeyRingStore {
-  const candidate = store as Partial<KeyRingStore> | null
-  return typeof candidate?.getKeyRing === 'function' && typeof candidate.swapKeyRing === 'function'
-}
-
-/**
  * Persistence for everything stateful: all four store interfaces in one object, which is what
  * the `store` option of `AuthX` takes. Implementations must make every multi-step change atomic
  * (two instances racing on one refresh token must see exactly one `ok`).

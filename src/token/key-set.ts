@@ -39,6 +39,13 @@ export interface KeySet {
    * hand). Rejects when a source cannot be loaded.
    */
   load?(): Promise<void>
+  /**
+   * The instance's own keys to publish in its JWK Set (absent on sets of others' keys, such as a
+   * remote set). Read again whenever `version` changes.
+   */
+  published?(): readonly BoundKey[]
+  /** The key that signs now, for a set that holds the signing keys (the key ring). */
+  signingKey?(): BoundKey
 }
 
 /**
@@ -56,6 +63,11 @@ export class StaticKeySet implements KeySet {
   constructor(keys: readonly BoundKey[]) {
     this.keys = keys
     this.#hasKids = keys.some((k) => k.kid !== undefined)
+  }
+
+  /** The asymmetric keys: a secret is never published. */
+  published(): readonly BoundKey[] {
+    return this.keys.filter((k) => k.spec.family !== 'hmac')
   }
 
   /**
