@@ -13,7 +13,6 @@
  * @packageDocumentation
  */
 import { channel } from 'node:diagnostics_channel'
-import type { Channel } from 'node:diagnostics_channel'
 import { isAuthXError } from '../errors.ts'
 import type { AuthXError } from '../errors.ts'
 import type { TokenType } from '../types.ts'
@@ -175,24 +174,37 @@ export interface StoreUnavailableEvent {
   readonly cause: unknown
 }
 
+/**
+ * The part of a diagnostics channel the publishers use. Declared here rather than taken from
+ * `node:diagnostics_channel`, so that this module's declarations do not need `@types/node`.
+ */
+export interface AuditChannel {
+  /** Whether anyone listens: checked before a message is built. */
+  readonly hasSubscribers: boolean
+  /** Calls every subscriber with the message, synchronously. */
+  publish(message: unknown): void
+}
+
 /** The channels, looked up once: a lookup per event would cost a map search each time. */
-export const tokenIssuedChannel: Channel = channel(AUDIT_CHANNELS.tokenIssued)
+export const tokenIssuedChannel: AuditChannel = channel(AUDIT_CHANNELS.tokenIssued)
 /** See {@link AUDIT_CHANNELS}. */
-export const authenticationFailedChannel: Channel = channel(AUDIT_CHANNELS.authenticationFailed)
+export const authenticationFailedChannel: AuditChannel = channel(
+  AUDIT_CHANNELS.authenticationFailed,
+)
 /** See {@link AUDIT_CHANNELS}. */
-export const tokenRefreshedChannel: Channel = channel(AUDIT_CHANNELS.tokenRefreshed)
+export const tokenRefreshedChannel: AuditChannel = channel(AUDIT_CHANNELS.tokenRefreshed)
 /** See {@link AUDIT_CHANNELS}. */
-export const refreshReuseChannel: Channel = channel(AUDIT_CHANNELS.refreshReuseDetected)
+export const refreshReuseChannel: AuditChannel = channel(AUDIT_CHANNELS.refreshReuseDetected)
 /** See {@link AUDIT_CHANNELS}. */
-export const tokenRevokedChannel: Channel = channel(AUDIT_CHANNELS.tokenRevoked)
+export const tokenRevokedChannel: AuditChannel = channel(AUDIT_CHANNELS.tokenRevoked)
 /** See {@link AUDIT_CHANNELS}. */
-export const sessionCreatedChannel: Channel = channel(AUDIT_CHANNELS.sessionCreated)
+export const sessionCreatedChannel: AuditChannel = channel(AUDIT_CHANNELS.sessionCreated)
 /** See {@link AUDIT_CHANNELS}. */
-export const sessionRevokedChannel: Channel = channel(AUDIT_CHANNELS.sessionRevoked)
+export const sessionRevokedChannel: AuditChannel = channel(AUDIT_CHANNELS.sessionRevoked)
 /** See {@link AUDIT_CHANNELS}. */
-export const rateLimitHitChannel: Channel = channel(AUDIT_CHANNELS.rateLimitHit)
+export const rateLimitHitChannel: AuditChannel = channel(AUDIT_CHANNELS.rateLimitHit)
 /** See {@link AUDIT_CHANNELS}. */
-export const storeUnavailableChannel: Channel = channel(AUDIT_CHANNELS.storeUnavailable)
+export const storeUnavailableChannel: AuditChannel = channel(AUDIT_CHANNELS.storeUnavailable)
 
 /**
  * The refusal last published for each request: one refusal passes through two layers that each
