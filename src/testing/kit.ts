@@ -15,9 +15,15 @@ import type { TokenType } from '../types.ts'
 import { buildCookieJar } from './cookie-jar.ts'
 import type { JarToken, TestCookieJar } from './cookie-jar.ts'
 
-/** What the kit needs of an AuthX instance: its configuration (any binding's `AuthX` has it). */
+/**
+ * What the kit uses of an AuthX instance (any binding's `AuthX` has it): its configuration, and
+ * its own token creation, so the kit's tokens take the path the application's tokens take (the
+ * signing key it uses now, the audit events of every issued token).
+ */
 export interface HasAuthXConfig {
   readonly config: AuthXConfig
+  createAccessToken?(uid: string | number, options: CreateTokenOptions): string
+  createRefreshToken?(uid: string | number, options: CreateTokenOptions): string
 }
 
 /** The token a test asks for. Everything is optional; the defaults are the instance's own. */
@@ -45,7 +51,9 @@ export interface TestTokenOptions {
   expired?: boolean | undefined
   /**
    * When the token is issued (its `iat`, and `nbf` when `encodeNbf`): seconds since the epoch or
-   * a `Date`. A time ahead of the instance's clock gives a token that is not valid yet.
+   * a `Date`. A time ahead of the instance's clock gives a token that is not valid yet. Such a
+   * token is minted from the configuration read at that instant, signed with the configured
+   * signing key.
    *
    * @defaultValue the instance's clock
    */
@@ -147,14 +155,15 @@ function unverifiedClaims(token: string): Record<string, unknown> {
 export function createTestKit(source: HasAuthXConfig | AuthXConfig): TestKit {
   if (typeof source !== 'object' || source === null)
     throw new TypeError('createTestKit: expected an AuthX instance or its config')
-  const config = isHasConfig(source) ? source.config : source
+  const instance = isHasConfig(source) ? source : undefined
+  const config = instance === undefined ? (source as AuthXConfig) : instance.config
   if (typeof config.clock !== 'function' || !Array.isArray(config.tokenLocation))
     throw new TypeError('createTestKit: expected an AuthX instance or its config')
   const minter = new TokenMinter(config)
 
   const token = (options: TestTokenOptions = {}): string => {
     const type = options.type ?? 'access'
-    const create: CreateTokenOptions = {
+    const given: CreateTokenOptions = {
       fresh: type === 'access' ? options.fresh : undefined,
       expiresIn: options.expired === true ? -60 : options.expiresIn,
       data: options.data,
@@ -164,19 +173,22 @@ export function createTestKit(source: HasAuthXConfig | AuthXConfig): TestKit {
       sessionId: options.sessionId,
       familyId: options.familyId,
     }
-    // Another issue time: the same configuration, read at that instant.
+    // Only the options the test set: the instance's own methods refuse keys they do not take.
+    const create = Object.fromEntries(
+      Object.entries(given).filter(([, value]) => value !== undefined),
+    ) as CreateTokenOptions
+    const sub = options.sub ?? 'test-user'
     const at = options.issuedAt
-    const mint =
-      at === undefined
-        ? minter
-        : new TokenMinter({
-            ...config,
-            clock: (
-              (t: number) => () =>
-                t
-            )(issueTime(at)),
-          })
-    return mint.token(type, options.sub ?? 'test-user', create)
+    if (at === undefined) {
+      if (type === 'access' && instance?.createAccessToken !== undefined)
+        return instance.createAccessToken(sub, create)
+      if (type === 'refresh' && instance?.createRefreshToken !== undefined)
+        return instance.createRefreshToken(sub, create)
+      return minter.token(type, sub, create)
+    }
+    // Another issue time: the same configuration, read at that instant.
+    const fixed = issueTime(at)
+    return new TokenMinter({ ...config, clock: () => fixed }).token(type, sub, create)
   }
   const resolve = (input: TestTokenInput | undefined, type: TokenType = 'access'): string =>
     typeof input === 'string' ? input : token({ type, ...input })

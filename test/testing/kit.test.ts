@@ -169,6 +169,35 @@ void describe('createTestKit: tokens', () => {
     assert.throws(() => kit.token({ issuedAt: Number.NaN }), /issuedAt/)
   })
 
+  test("an instance's own createAccessToken / createRefreshToken mint, with only the options set", async () => {
+    const auth = new AuthX({ secretKey: SECRET, clock: createTestClock(T0) })
+    const calls: unknown[] = []
+    const instance = {
+      config: auth.config,
+      createAccessToken(uid: string | number, options: object) {
+        calls.push(['access', uid, options])
+        return auth.createAccessToken(uid, options)
+      },
+      createRefreshToken(uid: string | number, options: object) {
+        calls.push(['refresh', uid, options])
+        return auth.createRefreshToken(uid, options)
+      },
+    }
+    const kit = createTestKit(instance)
+    kit.accessToken('kim', { scopes: ['read'] })
+    kit.refreshToken('kim', { fresh: true })
+    kit.token()
+    assert.deepEqual(calls, [
+      ['access', 'kim', { scopes: ['read'] }],
+      ['refresh', 'kim', {}],
+      ['access', 'test-user', {}],
+    ])
+    // Another issue time cannot go through the instance's clock: the configuration mints it.
+    const old = kit.token({ issuedAt: T0 - 10 })
+    assert.equal(calls.length, 3)
+    assert.equal((await auth.verifyToken(old)).iat, T0 - 10)
+  })
+
   test('a verify-only instance cannot mint, and says so as createAccessToken does', () => {
     const { publicKey } = generateKeyPairSync('ed25519')
     const kit = createTestKit(new AuthX({ algorithm: 'EdDSA', publicKey }))
