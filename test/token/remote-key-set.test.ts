@@ -499,6 +499,50 @@ void describe('remote key set: what the fetch accepts', () => {
   })
 })
 
+void describe('remote key set: JWKs without alg', () => {
+  let server: JWKSServer
+  const ed = generateKeyPairSync('ed25519')
+  before(async () => {
+    server = await startJWKSServer()
+    server.serveJSON('/jwks', {
+      keys: [
+        publicJWK(rsa1.publicKey, { kid: 'rsa' }),
+        publicJWK(ec.publicKey, { kid: 'ec' }),
+        publicJWK(ed.publicKey, { kid: 'ed' }),
+      ],
+    })
+  })
+  after(() => server.close())
+
+  void test('a curve names its one algorithm; an RSA key is usable only when one RSA algorithm is allowed', async () => {
+    const every = new AuthX({ jwksUri: server.url('/jwks'), clock: () => NOW })
+    await every.ready()
+    assert.equal(
+      every.verifyTokenSync(signedToken(ec.privateKey, 'ES256', 'ec', claims())).sub,
+      'alice',
+    )
+    assert.equal(
+      every.verifyTokenSync(signedToken(ed.privateKey, 'EdDSA', 'ed', claims())).sub,
+      'alice',
+    )
+    // RS256 or PS256 or ...: which one cannot be told, so the key is not used at all.
+    for (const alg of ['RS256', 'PS256'] as const) {
+      assert.throws(
+        () => every.verifyTokenSync(signedToken(rsa1.privateKey, alg, 'rsa', claims())),
+        TokenInvalidSignatureError,
+      )
+    }
+    const rsOnly = new AuthX({
+      jwksUri: server.url('/jwks'),
+      decodeAlgorithms: ['PS384', 'ES256'],
+      clock: () => NOW,
+    })
+    await rsOnly.ready()
+    const ps384 = signedToken(rsa1.privateKey, 'PS384', 'rsa', claims())
+    assert.equal(rsOnly.verifyTokenSync(ps384).sub, 'alice')
+  })
+})
+
 void describe('remote key set: OpenID discovery and several issuers', () => {
   let server: JWKSServer
   let issuerA: string
@@ -599,6 +643,20 @@ void describe('remote key set: OpenID discovery and several issuers', () => {
       claims({ iss: issuerB, aud: 'api-b' }),
     )
     await rejectsWith(() => auth.verifyToken(noKid), TokenInvalidIssuerError)
+  })
+
+  void test("an issuer's algorithms bind its keys: a key of another algorithm in its set is not used", async () => {
+    const auth = new AuthX({
+      issuers: {
+        [issuerA]: { jwksUri: server.url('/a/jwks'), audience: 'api-a', algorithms: ['ES256'] },
+        [issuerB]: { jwksUri: server.url('/b/jwks'), audience: 'api-b' },
+      },
+      clock: () => NOW,
+    })
+    await auth.ready()
+    // A's set holds an RS256 key, but A may only use ES256.
+    assert.throws(() => auth.verifyTokenSync(tokenOfA()), TokenInvalidSignatureError)
+    assert.equal(auth.verifyTokenSync(tokenOfB()).iss, issuerB)
   })
 
   void test("a down issuer does not stop another issuer's tokens", async () => {
