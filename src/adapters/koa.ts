@@ -27,8 +27,8 @@
  */
 import { IncomingMessage } from 'node:http'
 import type { ServerResponse } from 'node:http'
+import type { ParsedUrlQuery } from 'node:querystring'
 import type { Duplex } from 'node:stream'
-import type { Context, Middleware, Next } from 'koa'
 import type { AuthXOptions } from '../config/index.ts'
 import { isAuthXError } from '../errors.ts'
 import { isFormContentType, isJSONContentType, parseCookieHeader } from '../request/view.ts'
@@ -156,10 +156,48 @@ export type {
 export type { UpgradeListener, WebSocketServerLike } from './node/upgrade.ts'
 
 /**
+ * The members of a Koa context the binding uses. Koa's own `Context` (from `@types/koa`) has
+ * them all, so a real context is accepted wherever this type is asked for; declaring them here
+ * keeps the binding's declarations free of `@types/koa`, which an application may not have.
+ */
+export interface KoaContext {
+  /** Node's request. */
+  readonly req: IncomingMessage
+  /** Node's response. */
+  readonly res: ServerResponse
+  /** The pathname of the request target. */
+  readonly path: string
+  /** The client address (under the app's `proxy` setting). */
+  readonly ip: string
+  /** The parsed query string. */
+  readonly query: ParsedUrlQuery
+  /** Koa's request object (a body parser puts `body` on it). */
+  readonly request: object
+  /** The state passed down the middleware chain. */
+  state: unknown
+  /** The response status. */
+  status: number
+  /** The response body. */
+  body: unknown
+  /** Whether the head of the response was sent. */
+  readonly headerSent: boolean
+  /** Sets response headers. */
+  set(fields: Record<string, string>): void
+  /** Appends a response header. */
+  append(field: string, value: string): void
+}
+
+/** Koa's `next`. */
+export type KoaNext = () => Promise<unknown>
+
+/** A Koa middleware, as the binding's guards and error handler are. */
+export type KoaMiddleware = (ctx: KoaContext, next: KoaNext) => Promise<unknown>
+
+/**
  * A Koa guard: plain middleware. It calls `next()` once the request is authenticated, and
  * answers the error contract itself otherwise (the handler never runs).
  */
-export type KoaGuard = (ctx: Context, next: Next) => Promise<void>
+export type KoaGuard = (ctx: KoaContext, next: KoaNext) => Promise<unknown>
 
 /**
  * What the guards put on `ctx.state`: the verified payload, and the subject the
@@ -174,7 +212,7 @@ export interface AuthXState {
 
 /** Anything with Koa's `use`: a Koa application or an `@koa/router` router. */
 export interface KoaUsable {
-  use(middleware: Middleware): unknown
+  use(middleware: KoaMiddleware): unknown
 }
 
 /** The payload of an upgrade request, which never becomes a Koa context. */
@@ -185,22 +223,22 @@ interface UpgradeRequest {
 }
 
 /** The state object of a context, typed with the guards' members. */
-function stateOf(ctx: Context): AuthXState {
-  return ctx.state
+function stateOf(ctx: KoaContext): AuthXState {
+  return ctx.state as AuthXState
 }
 
 /** The request body a body parser (or a guard) left on the context, if any. */
-function parsedBody(ctx: Context): unknown {
+function parsedBody(ctx: KoaContext): unknown {
   return (ctx.request as { body?: unknown }).body
 }
 
 /** The core's view of a Koa context. Everything is read on first use. */
 class KoaRequestView implements RequestView {
   readonly method: string
-  readonly #ctx: Context
+  readonly #ctx: KoaContext
   #cookies: Record<string, string | undefined> | undefined
 
-  constructor(ctx: Context) {
+  constructor(ctx: KoaContext) {
     this.#ctx = ctx
     // The request line's method: `ctx.method` is writable (method-override middleware).
     this.method = (ctx.req.method ?? 'GET').toUpperCase()
@@ -257,7 +295,7 @@ function rawMethod(req: IncomingMessage): string {
  * guard needs it, and leaves it on `ctx.request.body` for the handler; undefined when there is
  * nothing to read, so the guard stays synchronous.
  */
-function readBody(ctx: Context, need: BodyNeed): Promise<void> | undefined {
+function readBody(ctx: KoaContext, need: BodyNeed): Promise<void> | undefined {
   if (parsedBody(ctx) !== undefined) return undefined
   return readUnparsedBody(ctx.req, need, rawMethod)?.then((read) => {
     if (read?.value !== undefined) (ctx.request as { body?: unknown }).body = read.value
@@ -266,8 +304,8 @@ function readBody(ctx: Context, need: BodyNeed): Promise<void> | undefined {
 
 /** Koa's types, for the kit. */
 interface KoaFramework {
-  Request: Context
-  Reply: Context
+  Request: KoaContext
+  Reply: KoaContext
   Guard: KoaGuard
   App: KoaUsable
   Answer: void
@@ -305,7 +343,7 @@ const kit: AdapterKit<KoaFramework> = {
   },
   beforeHeaders(app, prepare) {
     // Koa writes the head itself once the middleware chain has unwound: the head is held.
-    const refresh = async (ctx: Context, next: Next): Promise<void> => {
+    const refresh = async (ctx: KoaContext, next: KoaNext): Promise<void> => {
       const decide = await prepare(ctx)
       if (decide !== null) holdHeadUntilDecided(ctx.res, decide, appendRawCookie)
       await next()
@@ -329,7 +367,7 @@ const kit: AdapterKit<KoaFramework> = {
 }
 
 /** Whether a value is a Koa context (it carries the raw request and Koa's request object). */
-function isContext(value: unknown): value is Context {
+function isContext(value: unknown): value is KoaContext {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -355,7 +393,7 @@ export class AuthX extends BoundAuthX<KoaFramework> {
    * rethrows every other error. `app.use(auth.errorHandler)` first (what
    * {@link AuthX.handleErrors} does).
    */
-  readonly errorHandler: Middleware
+  readonly errorHandler: KoaMiddleware
 
   /**
    * @param options - see `AuthXOptions`
@@ -363,7 +401,7 @@ export class AuthX extends BoundAuthX<KoaFramework> {
    */
   constructor(options: AuthXOptions) {
     super(options, kit)
-    const errorHandler = async (ctx: Context, next: Next): Promise<void> => {
+    const errorHandler = async (ctx: KoaContext, next: KoaNext): Promise<void> => {
       try {
         await next()
       } catch (error) {
@@ -437,7 +475,7 @@ export class AuthX extends BoundAuthX<KoaFramework> {
    * @throws TypeError when the route has no AuthX guard
    */
   override payload<Extra extends CustomClaims = CustomClaims>(
-    request: Context | IncomingMessage,
+    request: KoaContext | IncomingMessage,
   ): TokenPayload<Extra> {
     if (request instanceof IncomingMessage) {
       const payload = (request as UpgradeRequest)[UPGRADE_PAYLOAD]
