@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { AuthX, KeySetUnavailableError, TokenInvalidSignatureError } from 'authx-ts'
+import { createRemoteJWKSet, jwtVerify } from 'jose'
 import type { AuthXOptions } from 'authx-ts'
 import { freePort } from '../helpers/processes.ts'
 import { CLIENT_ID, newSigningKey, startIdentityProvider } from './identity-provider.ts'
@@ -295,4 +296,92 @@ void describe('RSA keys published without alg (as Entra ID does)', () => {
     const auth = new AuthX(trusting(provider, 'discovery'))
     await assert.rejects(auth.verifyToken(token), TokenInvalidSignatureError)
   })
+})
+
+void describe("jose and authx-ts give the same verdicts on the provider's tokens", () => {
+  let provider: IdentityProvider
+  let stranger: IdentityProvider
+  const tokens = { good: '', otherAudience: '', stranger: '' }
+
+  before(async () => {
+    provider = await startIdentityProvider({
+      port: await freePort(),
+      keys: [newSigningKey('provider-2026-12')],
+      resources: [RESOURCE, OTHER_RESOURCE],
+    })
+    stranger = await startIdentityProvider({
+      port: await freePort(),
+      keys: [newSigningKey('provider-2026-12')], // the same kid, another key
+      resources: [RESOURCE],
+    })
+    tokens.good = await provider.accessToken(RESOURCE, 'read')
+    tokens.otherAudience = await provider.accessToken(OTHER_RESOURCE, 'read')
+    tokens.stranger = await stranger.accessToken(RESOURCE, 'read')
+  })
+  after(async () => {
+    await provider?.stop()
+    await stranger?.stop()
+  })
+
+  /** Replaces the payload's scope, keeping the header and the signature. */
+  function widened(token: string): string {
+    const [header, payload, signature] = token.split('.') as [string, string, string]
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+    claims.scope = 'read write'
+    return `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`
+  }
+
+  const cases: readonly {
+    name: string
+    token: () => string
+    late?: number
+    ours: string | null
+  }[] = [
+    { name: 'good', token: () => tokens.good, ours: null },
+    {
+      name: 'expired (an hour and a minute later)',
+      token: () => tokens.good,
+      late: 3660,
+      ours: 'TokenExpiredError',
+    },
+    {
+      name: 'for another resource',
+      token: () => tokens.otherAudience,
+      ours: 'TokenInvalidAudienceError',
+    },
+    {
+      name: "another provider's key under a known kid",
+      token: () => tokens.stranger,
+      ours: 'TokenInvalidSignatureError',
+    },
+    {
+      name: 'scope widened',
+      token: () => widened(tokens.good),
+      ours: 'TokenInvalidSignatureError',
+    },
+  ]
+
+  for (const { name, token: make, late = 0, ours } of cases) {
+    void test(name, async (t) => {
+      const token = make()
+      const now = Math.floor(Date.now() / 1000) + late
+      const auth = new AuthX({ ...trusting(provider, 'jwksUri'), clock: () => now })
+      const ourVerdict = await auth.verifyToken(token).then(
+        () => null,
+        (error: Error) => error.name,
+      )
+      const joseVerdict = await jwtVerify(token, createRemoteJWKSet(new URL(provider.jwksUri)), {
+        issuer: provider.issuer,
+        audience: RESOURCE,
+        typ: 'at+jwt',
+        currentDate: new Date(now * 1000),
+      }).then(
+        () => null,
+        (error: Error & { code?: string }) => error.code ?? error.name,
+      )
+      t.diagnostic(`authx-ts: ${ourVerdict ?? 'accepted'}; jose: ${joseVerdict ?? 'accepted'}`)
+      assert.equal(ourVerdict, ours)
+      assert.equal(joseVerdict === null, ourVerdict === null, `jose: ${String(joseVerdict)}`)
+    })
+  }
 })
