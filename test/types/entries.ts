@@ -21,6 +21,16 @@ import {
 import { AuthX as FastifyAuthX } from 'authx-ts/fastify'
 import { AuthX as ExpressAuthX } from 'authx-ts/express'
 import { AuthX as HonoAuthX } from 'authx-ts/hono'
+import { AuthX as KoaAuthX } from 'authx-ts/koa'
+import {
+  AccessTokenGuard,
+  AuthXGuard,
+  AuthXModule,
+  AuthX as NestAuthX,
+  Public,
+  Scopes,
+  TokenPayload as NestTokenPayload,
+} from 'authx-ts/nestjs'
 import { handleErrors, withAuth } from 'authx-ts/fetch'
 import { RedisStore, createRedisStore } from 'authx-ts/redis'
 import type { Expect } from './helpers.ts'
@@ -78,12 +88,16 @@ type BoundMember =
 export type FastifyMembers = Pick<FastifyAuthX, BoundMember | keyof CoreMembers>
 export type ExpressMembers = Pick<ExpressAuthX, BoundMember | keyof CoreMembers>
 export type HonoMembers = Pick<HonoAuthX, BoundMember | keyof CoreMembers>
+export type KoaMembers = Pick<KoaAuthX, BoundMember | keyof CoreMembers>
+export type NestMembers = Pick<NestAuthX, BoundMember | keyof CoreMembers>
 
 /** The bound classes are the core class, with the same constructor. */
 export type SameClass = [
   Expect<FastifyAuthX extends AuthX ? true : false>,
   Expect<ExpressAuthX extends AuthX ? true : false>,
   Expect<HonoAuthX extends AuthX ? true : false>,
+  Expect<KoaAuthX extends AuthX ? true : false>,
+  Expect<NestAuthX extends AuthX ? true : false>,
   Expect<
     ConstructorParameters<typeof FastifyAuthX> extends ConstructorParameters<typeof AuthX>
       ? true
@@ -99,6 +113,20 @@ export type SameClass = [
       ? true
       : false
   >,
+]
+
+/**
+ * The NestJS entry's own names; its `TokenPayload` is both the parameter decorator and the
+ * payload's type.
+ */
+export type NestNames = [
+  typeof AuthXModule,
+  typeof AccessTokenGuard,
+  typeof AuthXGuard,
+  typeof Public,
+  typeof Scopes,
+  typeof NestTokenPayload,
+  Expect<NestTokenPayload extends TokenPayload ? true : false>,
 ]
 
 /** The Fetch integration and the Redis store. */
