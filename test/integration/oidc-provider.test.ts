@@ -385,3 +385,62 @@ void describe("jose and authx-ts give the same verdicts on the provider's tokens
     })
   }
 })
+
+void describe('two trusted providers, each with its own audience', () => {
+  let first: IdentityProvider
+  let second: IdentityProvider
+  const PARTNER_RESOURCE = 'https://partner.reports.api.test'
+
+  before(async () => {
+    // Both name their key alike: a kid says nothing about whose key it is.
+    first = await startIdentityProvider({
+      port: await freePort(),
+      keys: [newSigningKey('signing-key')],
+      resources: [RESOURCE, PARTNER_RESOURCE],
+    })
+    second = await startIdentityProvider({
+      port: await freePort(),
+      keys: [newSigningKey('signing-key')],
+      resources: [RESOURCE, PARTNER_RESOURCE],
+    })
+  })
+  after(async () => {
+    await first?.stop()
+    await second?.stop()
+  })
+
+  for (const [binding, build] of Object.entries(BINDINGS)) {
+    void test(`${binding}: each provider's tokens pass with its own audience only`, async () => {
+      const api = await build({
+        issuers: {
+          [first.issuer]: { discovery: true },
+          [second.issuer]: { jwksUri: second.jwksUri, audience: PARTNER_RESOURCE },
+        },
+        decodeAudience: RESOURCE,
+        tokenProfile: 'rfc9068',
+      })
+      try {
+        const fromFirst = await first.accessToken(RESOURCE, 'read')
+        const fromSecond = await second.accessToken(PARTNER_RESOURCE, 'read')
+        assert.equal((await api.request('GET', '/reports', fromFirst)).status, 200)
+        assert.equal((await api.request('GET', '/reports', fromSecond)).status, 200)
+
+        const before = api.handled()
+        // Each issuer's audience is its own: the second provider's token for the first's API.
+        assertRefused(
+          await api.request('GET', '/reports', await second.accessToken(RESOURCE, 'read')),
+          401,
+          'TokenInvalidAudienceError',
+        )
+        assertRefused(
+          await api.request('GET', '/reports', await first.accessToken(PARTNER_RESOURCE, 'read')),
+          401,
+          'TokenInvalidAudienceError',
+        )
+        assert.equal(api.handled(), before, 'the handler ran')
+      } finally {
+        await api.close()
+      }
+    })
+  }
+})
