@@ -1,15 +1,15 @@
 /**
  * The `keys` option (a JWK Set: every key with its kid, bound to its one algorithm; the signing key
- * chosen by `signingKeyId` or the first private key), the kids derived for asymmetric keys given
- * without one (RFC 7638 thumbprints, checked against jose's), and the checks of the remote
+ * chosen by `signingKeyId` or the first private key), the kid an asymmetric key given without one
+ * is published under (its RFC 7638 thumbprint, checked against jose's), and the checks of the remote
  * options at construction: `jwksUri`/`issuers` with local keys, each issuer's settings,
  * `decodeIssuer` as a list, and `tokenProfile: 'rfc9068'` without an audience.
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
-import { calculateJwkThumbprint, decodeProtectedHeader } from 'jose'
-import type { JWK } from 'jose'
+import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
+import type { JSONWebKeySet, JWK } from 'jose'
 import { AuthX } from '../../src/authx.ts'
 import type { AuthXOptions } from '../../src/config/index.ts'
 import {
@@ -242,7 +242,7 @@ void describe('the keys option: a JWK Set', () => {
   })
 })
 
-void describe('derived kids (RFC 7638 thumbprints)', () => {
+void describe('published kids of keys configured without one (RFC 7638 thumbprints)', () => {
   const asymmetric: [string, TestKeyPair][] = [
     ['RS256', rsa],
     ['PS384', rsa],
@@ -252,7 +252,7 @@ void describe('derived kids (RFC 7638 thumbprints)', () => {
     ['EdDSA', ed25519],
   ]
   for (const [alg, pair] of asymmetric) {
-    void test(`${alg}: a key configured without keyId signs with its thumbprint as kid`, async () => {
+    void test(`${alg}: a key configured without keyId is published under its thumbprint; its tokens name no kid`, async () => {
       const auth = new AuthX({
         algorithm: alg as AuthXOptions['algorithm'],
         privateKey: pair.privateKey,
@@ -261,15 +261,22 @@ void describe('derived kids (RFC 7638 thumbprints)', () => {
         pair.publicKey.export({ format: 'jwk' }),
         'sha256',
       )
+      assert.equal(auth.jwks().keys[0]?.kid, expected)
       const token = auth.createAccessToken('alice')
-      assert.equal(headerOf(token).kid, expected)
-      // A verifier with only the public key derives the same kid, so the token names its key.
+      assert.deepEqual(headerOf(token), { alg, typ: 'JWT' })
+      // Verifiers find the key by trial: one with only the public key (which publishes the same
+      // kid), and jose reading the published set.
       const verifier = new AuthX({
         algorithm: alg as AuthXOptions['algorithm'],
         publicKey: pair.publicKey,
       })
       assert.equal(verifier.verifyTokenSync(token).sub, 'alice')
       assert.equal(verifier.jwks().keys[0]?.kid, expected)
+      const { payload } = await jwtVerify(
+        token,
+        createLocalJWKSet(JSON.parse(JSON.stringify(auth.jwks())) as JSONWebKeySet),
+      )
+      assert.equal(payload.sub, 'alice')
     })
   }
 
@@ -294,13 +301,14 @@ void describe('derived kids (RFC 7638 thumbprints)', () => {
     assert.equal(auth.verifyTokenSync(old.createAccessToken('alice')).sub, 'alice')
   })
 
-  void test('an HMAC key never gets a derived kid (a hash of a secret is a guessing oracle)', () => {
+  void test('an HMAC key never gets a kid of its own making, nor is published', () => {
     for (const algorithm of ['HS256', 'HS384', 'HS512'] as const) {
       const auth = new AuthX({ algorithm, secretKey: randomBytes(64) })
       assert.deepEqual(headerOf(auth.createAccessToken('alice')), { alg: algorithm, typ: 'JWT' })
     }
     const rotated = new AuthX({ secretKey: randomBytes(32), previousSecretKey: randomBytes(32) })
     assert.equal(headerOf(rotated.createAccessToken('alice')).kid, undefined)
+    assert.throws(() => rotated.jwks(), BadConfigurationError)
   })
 })
 
