@@ -178,6 +178,19 @@ void describe('security: what a fetched JWK Set may hold', () => {
     })
   })
 
+  void test('a key published for encryption or for other operations does not verify', async () => {
+    const { target } = await appServing(
+      '/enc',
+      legitSet(
+        publicJWK(other.publicKey, { kid: 'enc', alg: 'RS256', use: 'enc' }),
+        publicJWK(other.publicKey, { kid: 'wrap', alg: 'RS256', key_ops: ['encrypt', 'wrapKey'] }),
+      ),
+    )
+    for (const kid of ['enc', 'wrap']) {
+      await expectRejected(target, bearer(rs256(other.privateKey, kid)), INVALID_SIGNATURE)
+    }
+  })
+
   void test("a JWK whose alg is not the token's does not verify it", async () => {
     const { target } = await appServing(
       '/alg',
