@@ -9,6 +9,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { KeyObject } from 'node:crypto'
+import { createServer as createNetServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { AuthX } from '../../src/authx.ts'
 import type { AuthXOptions } from '../../src/config/index.ts'
 import {
@@ -463,6 +465,29 @@ void describe('remote key set: what the fetch accepts', () => {
       pump()
     })
     await refusedAt('/endless', /body exceeds 524288 bytes/, { jwksTimeout: 30 })
+  })
+
+  void test('a Content-Length that lies low does not let more than it declared through', async () => {
+    // Raw HTTP, since node:http will not send more than the Content-Length it was given: the
+    // declared 64 bytes are a JWK Set's first bytes, the megabyte after them is never read.
+    const set = JSON.stringify(jwkSet([rsa1.publicKey, 'k1', 'RS256']))
+    const raw = createNetServer((socket) => {
+      socket.once('data', () => {
+        socket.write(
+          'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 64\r\n\r\n',
+        )
+        socket.end(set + ' '.repeat(1024 * 1024))
+      })
+      socket.on('error', () => undefined)
+    })
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = raw.address() as AddressInfo
+      const auth = new AuthX({ jwksUri: `http://127.0.0.1:${port}/jwks`, clock: () => NOW })
+      await rejectsWith(() => auth.verifyToken(token()), KeySetUnavailableError, /not UTF-8 JSON/)
+    } finally {
+      await new Promise<void>((resolve) => raw.close(() => resolve()))
+    }
   })
 
   void test('non-JSON, non-UTF-8 and JSON that is not a JWK Set object are refused', async () => {
