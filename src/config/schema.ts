@@ -10,6 +10,7 @@
  */
 import type { ErrorMessages } from '../errors.ts'
 import { parseDuration } from '../internal/duration.ts'
+import { unknownKey, unknownKeyMessage } from '../internal/option-keys.ts'
 import type { Duration } from '../internal/duration.ts'
 import type { Algorithm } from '../token/keys.ts'
 import type { TokenProfile } from '../token/profile.ts'
@@ -931,8 +932,15 @@ export function isOptionName(name: string): name is OptionName {
 type RotationSwitch = AuthXOptions['refreshRotation']
 type CacheSwitch = AuthXOptions['verifiedTokenCache']
 
+/** Refuses a key a settings object does not have (`{ familyLifeTime }`), naming the nearest. */
+function knownSettings(option: string, value: unknown, known: readonly string[]): void {
+  const key = unknownKey(value, known)
+  if (key !== undefined) fail(option, unknownKeyMessage('settings', key, known))
+}
+
 function cacheOption(value: CacheSwitch): { maxEntries: number } | null {
   if (value === undefined || value === false) return null
+  knownSettings('verifiedTokenCache', value, ['maxEntries'])
   const maxEntries = value === true ? 10_000 : (value.maxEntries ?? 10_000)
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
     fail('verifiedTokenCache.maxEntries', 'expected a positive integer')
@@ -945,6 +953,7 @@ function rotationOption(value: RotationSwitch): { familyLifetime: number } | nul
   if (value !== true && (typeof value !== 'object' || value === null)) {
     fail('refreshRotation', 'expected true, false or { familyLifetime }')
   }
+  knownSettings('refreshRotation', value, ['familyLifetime'])
   const familyLifetime = lifetime(
     'refreshRotation.familyLifetime',
     value === true ? undefined : value.familyLifetime,

@@ -194,6 +194,19 @@ for (const [name, Binding] of BINDINGS) {
           "new AuthX(options): unknown option 'tokenLocations'; did you mean 'tokenLocation'?",
       })
       assert.throws(() => new Binding({ secret: 'x'.repeat(32) } as never), BadConfigurationError)
+      // The settings objects of an option too.
+      assert.throws(
+        () => new Binding({ ...options, refreshRotation: { familyLifeTime: '1d' } } as never),
+        {
+          name: 'BadConfigurationError',
+          message:
+            "refreshRotation: settings: unknown option 'familyLifeTime'; did you mean 'familyLifetime'?",
+        },
+      )
+      assert.throws(
+        () => new Binding({ ...options, verifiedTokenCache: { max: 10 } } as never),
+        BadConfigurationError,
+      )
     })
 
     void test('token, verification and cookie options are checked at the call', () => {
