@@ -8,15 +8,24 @@
  */
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import express from 'express'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
+import Koa from 'koa'
+import Router from '@koa/router'
+import { Controller, Get, Module, UseGuards } from '@nestjs/common'
+import { NestFactory } from '@nestjs/core'
+import { ExpressAdapter } from '@nestjs/platform-express'
 import { AuthX as ExpressAuthX } from '../../src/adapters/express.ts'
 import { AuthX as FastifyAuthX } from '../../src/adapters/fastify.ts'
 import { handleErrors as fetchHandleErrors } from '../../src/adapters/fetch.ts'
 import { AuthX as HonoAuthX } from '../../src/adapters/hono.ts'
+import { AuthX as KoaAuthX } from '../../src/adapters/koa.ts'
+import { AuthX as NestAuthX } from '../../src/adapters/nestjs/index.ts'
 import { AuthX as CoreAuthX } from '../../src/authx.ts'
 import type { AuthXOptions } from '../../src/config/index.ts'
 import { JWTDecodeError, LoginTypeMismatchError } from '../../src/errors.ts'
@@ -325,6 +334,64 @@ const managerApps: Record<string, () => Promise<ManagerApp>> = {
       runs: () => runs,
       userToken: () => user.createAccessToken('bob'),
       close: async () => {},
+    }
+  },
+  async koa() {
+    const admin = new KoaAuthX(managerOptions(ADMIN, ADMIN_SECRET))
+    const user = new KoaAuthX(managerOptions(USER, USER_SECRET))
+    const manager = new AuthManager({ instances: [admin, user] })
+    let runs = 0
+    const app = new Koa()
+    const router = new Router()
+    router.get('/admin', manager.accessTokenRequired(ADMIN), (ctx) => {
+      runs++
+      ctx.body = { ok: true }
+    })
+    app.use(router.routes())
+    const listener = app.callback()
+    const server = createServer((req, res) => {
+      void listener(req, res)
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    return {
+      request: async (token) =>
+        fromResponse(await fetch(`${base}/admin`, { headers: bearer(token) })),
+      runs: () => runs,
+      userToken: () => user.createAccessToken('bob'),
+      close: () =>
+        new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+    }
+  },
+  async nestjs() {
+    const admin = new NestAuthX(managerOptions(ADMIN, ADMIN_SECRET))
+    const user = new NestAuthX(managerOptions(USER, USER_SECRET))
+    const manager = new AuthManager({ instances: [admin, user] })
+    let runs = 0
+    @Controller()
+    class AdminController {
+      @Get('admin')
+      @UseGuards(manager.accessTokenRequired(ADMIN))
+      admin() {
+        runs++
+        return { ok: true }
+      }
+    }
+    @Module({ controllers: [AdminController] })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, new ExpressAdapter(), {
+      logger: false,
+      forceCloseConnections: true,
+    })
+    await app.listen(0, '127.0.0.1')
+    const { port } = (app.getHttpServer() as Server).address() as AddressInfo
+    return {
+      request: async (token) =>
+        fromResponse(await fetch(`http://127.0.0.1:${port}/admin`, { headers: bearer(token) })),
+      runs: () => runs,
+      userToken: () => user.createAccessToken('bob'),
+      close: () => app.close(),
     }
   },
   async fetch() {
