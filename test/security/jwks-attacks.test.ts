@@ -20,11 +20,13 @@ import {
   NOW,
   baseClaims,
   bearer,
+  buildDriverTarget,
   buildSecurityApp,
   expectAccepted,
   expectRejected,
 } from '../helpers/http-invariants.ts'
-import type { SecurityApp } from '../helpers/http-invariants.ts'
+import type { DriverTarget, SecurityApp } from '../helpers/http-invariants.ts'
+import { DRIVERS } from '../adapters/drivers/index.ts'
 import { publicJWK, signedToken, startJWKSServer } from '../helpers/jwks-server.ts'
 import type { JWKSServer } from '../helpers/jwks-server.ts'
 import { p256, rsa } from './fixtures.ts'
@@ -298,6 +300,80 @@ void describe('security: a hostile key endpoint is a 503, never a 500 or a crash
       assert.ok(!first.text.includes(hostile.origin.slice('http://'.length)), first.text)
       await expectRejected(target, bearer(rs256(legit.privateKey, undefined)), UNAVAILABLE)
       if (path === '/redirect') assert.equal(hostile.requests('/jwks'), 0)
+    })
+  }
+})
+
+void describe('security: every binding answers a key endpoint that fails with 503, and an invented kid with 401', () => {
+  let provider: JWKSServer
+  before(async () => {
+    provider = await startJWKSServer()
+    provider.serveJSON('/jwks', legitSet())
+    provider.route('/down', (_request, response) => {
+      response.writeHead(500).end()
+    })
+  })
+  after(() => provider.close())
+
+  /** Sends `token` to `/protected` and asserts the exact refusal, with no handler run. */
+  async function refusedBy(
+    target: DriverTarget,
+    token: string,
+    status: number,
+    errorType: string,
+  ): Promise<void> {
+    const runs = target.app.handlerRuns('/protected')
+    const response = await target.app.request({
+      method: 'GET',
+      path: '/protected',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    const where = `[${target.name}]`
+    assert.equal(response.status, status, `${where} status (body: ${response.text})`)
+    assert.equal(
+      (response.body as { error_type?: unknown } | undefined)?.error_type,
+      errorType,
+      where,
+    )
+    assert.equal(target.app.handlerRuns('/protected'), runs, `${where} the handler ran`)
+    assert.doesNotMatch(response.text, /\.ts:\d+|node:internal|\n\s+at /, `${where} a stack trace`)
+  }
+
+  for (const driver of DRIVERS) {
+    void test(driver.name, async () => {
+      const remote = (path: string): Promise<DriverTarget> =>
+        buildDriverTarget(driver, {
+          secretKey: undefined,
+          jwksUri: provider.url(path),
+          jwksCooldown: 30,
+        })
+      const down = await remote('/down')
+      try {
+        await refusedBy(down, rs256(legit.privateKey, 'legit'), 503, 'KeySetUnavailableError')
+        await refusedBy(down, rs256(legit.privateKey, 'legit'), 503, 'KeySetUnavailableError')
+      } finally {
+        await down.close()
+      }
+      const up = await remote('/jwks')
+      try {
+        const before = provider.requests('/jwks')
+        const runs = up.app.handlerRuns('/protected')
+        const ok = await up.app.request({
+          method: 'GET',
+          path: '/protected',
+          headers: { authorization: `Bearer ${rs256(legit.privateKey, 'legit')}` },
+        })
+        assert.equal(ok.status, 200, `[${driver.name}] ${ok.text}`)
+        assert.equal(up.app.handlerRuns('/protected'), runs + 1)
+        for (let i = 0; i < 10; i++) {
+          const invented = rs256(evil.privateKey, `kid-${randomUUID()}`)
+          await refusedBy(up, invented, 401, 'TokenInvalidSignatureError')
+        }
+        // The first load only: the invented kids came inside its cooldown.
+        assert.equal(provider.requests('/jwks') - before, 1)
+      } finally {
+        await up.close()
+      }
     })
   }
 })
