@@ -10,7 +10,7 @@
  */
 import type { ErrorMessages } from '../errors.ts'
 import { parseDuration } from '../internal/duration.ts'
-import { unknownKey, unknownKeyMessage } from '../internal/option-keys.ts'
+import { optionKeys, unknownKey, unknownKeyMessage } from '../internal/option-keys.ts'
 import type { Duration } from '../internal/duration.ts'
 import type { Algorithm } from '../token/keys.ts'
 import type { TokenProfile } from '../token/profile.ts'
@@ -868,7 +868,11 @@ export const OPTION_SCHEMA = {
     },
   },
   messages: {
-    ...checked('code', {}, (value, f) => Object.freeze({ ...((value ?? f) as ErrorMessages) })),
+    ...checked('code', {}, (value, f, name) => {
+      // The type refuses a misspelt class name; this refuses it from JavaScript too.
+      knownSettings(name, value, MESSAGE_KEYS)
+      return Object.freeze({ ...((value ?? f) as ErrorMessages) })
+    }),
     docs: {
       section: 'code',
       type: '`{ [errorClassName]: string }`',
@@ -931,6 +935,30 @@ export function isOptionName(name: string): name is OptionName {
 
 type RotationSwitch = AuthXOptions['refreshRotation']
 type CacheSwitch = AuthXOptions['verifiedTokenCache']
+
+/** The error class names whose message can be overridden, checked against `AuthXErrorName`. */
+const MESSAGE_KEYS = optionKeys<ErrorMessages>()({
+  MissingTokenError: true,
+  MissingCSRFTokenError: true,
+  JWTDecodeError: true,
+  TokenExpiredError: true,
+  TokenInvalidSignatureError: true,
+  TokenInvalidAudienceError: true,
+  TokenInvalidIssuerError: true,
+  RevokedTokenError: true,
+  TokenTypeError: true,
+  AccessTokenRequiredError: true,
+  RefreshTokenRequiredError: true,
+  FreshTokenRequiredError: true,
+  CSRFError: true,
+  SubjectNotFoundError: true,
+  InsufficientScopeError: true,
+  LoginTypeMismatchError: true,
+  PolicyDeniedError: true,
+  RateLimitExceededError: true,
+  StoreUnavailableError: true,
+  KeySetUnavailableError: true,
+})
 
 /** Refuses a key a settings object does not have (`{ familyLifeTime }`), naming the nearest. */
 function knownSettings(option: string, value: unknown, known: readonly string[]): void {

@@ -207,6 +207,11 @@ for (const [name, Binding] of BINDINGS) {
         () => new Binding({ ...options, verifiedTokenCache: { max: 10 } } as never),
         BadConfigurationError,
       )
+      assert.throws(
+        () =>
+          new Binding({ ...options, messages: { TokenExpiredEror: 'Session expired' } } as never),
+        { message: /^messages: .*'TokenExpiredEror'; did you mean 'TokenExpiredError'\?$/ },
+      )
     })
 
     void test('token, verification and cookie options are checked at the call', () => {
