@@ -476,9 +476,9 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> extends BoundAuth
   }
 
   /**
-   * The core's `RequestView` of an Express request, for `getTokenFromRequest`, `authenticate`...
-   * It sees the body as `req.body` holds it: in an unguarded route, a token in a JSON body needs
-   * `express.json()`.
+   * The core's `RequestView` of an Express request. It sees the body as `req.body` holds it; the
+   * core methods (`getTokenFromRequest(req)`, `authenticate(req)`...) take `req` itself and read a
+   * JSON body no parser read when their locations need it.
    *
    * @param req - the Express request
    */

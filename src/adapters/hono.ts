@@ -426,9 +426,9 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> extends BoundAuth
   }
 
   /**
-   * The core's `RequestView` of a Hono request, for `getTokenFromRequest`, `authenticate`...
-   * It has no body: for a token in a JSON body use a guard, or pass `c.req.raw` (a Fetch
-   * `Request`) to the core, which reads a clone of the body itself.
+   * The core's `RequestView` of a Hono request. It has no body; the core methods
+   * (`getTokenFromRequest(c)`, `authenticate(c)`...) take the context itself and read a JSON body
+   * when their locations need it, leaving it in Hono's cache for the handler.
    *
    * @param c - the Hono context
    */
