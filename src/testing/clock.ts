@@ -27,6 +27,18 @@ export interface TestClock extends Clock {
   advance(by: Duration): void
 }
 
+/** The clocks {@link createTestClock} made: the kit may move them for an instant. */
+const TEST_CLOCKS = new WeakSet<object>()
+
+/**
+ * Whether a clock was made by {@link createTestClock}.
+ *
+ * @param clock - any clock
+ */
+export function isTestClock(clock: unknown): clock is TestClock {
+  return typeof clock === 'function' && TEST_CLOCKS.has(clock)
+}
+
 function toSeconds(time: number | Date, what: string): number {
   const seconds = time instanceof Date ? time.getTime() / 1000 : time
   if (typeof seconds !== 'number' || !Number.isFinite(seconds))
@@ -54,6 +66,7 @@ function toSeconds(time: number | Date, what: string): number {
 export function createTestClock(start: number | Date = Math.floor(Date.now() / 1000)): TestClock {
   let current = toSeconds(start, 'createTestClock')
   const clock = (): number => current
+  TEST_CLOCKS.add(clock)
   return Object.assign(clock, {
     now: clock,
     set(time: number | Date): void {

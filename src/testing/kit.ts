@@ -12,6 +12,7 @@ import type { CreateTokenOptions } from '../core/options.ts'
 import type { Duration } from '../internal/duration.ts'
 import type { CustomClaims } from '../token/payload.ts'
 import type { TokenType } from '../types.ts'
+import { isTestClock } from './clock.ts'
 import { buildCookieJar } from './cookie-jar.ts'
 import type { JarToken, TestCookieJar } from './cookie-jar.ts'
 
@@ -51,9 +52,10 @@ export interface TestTokenOptions {
   expired?: boolean | undefined
   /**
    * When the token is issued (its `iat`, and `nbf` when `encodeNbf`): seconds since the epoch or
-   * a `Date`. A time ahead of the instance's clock gives a token that is not valid yet. Such a
-   * token is minted from the configuration read at that instant, signed with the configured
-   * signing key.
+   * a `Date`. A time ahead of the instance's clock gives a token that is not valid yet. On an
+   * instance that runs on a `createTestClock()` clock, the instance mints it (the clock is
+   * moved for that one synchronous call); otherwise the configuration does, read at that
+   * instant and signed with the configured signing key.
    *
    * @defaultValue the instance's clock
    */
@@ -178,16 +180,30 @@ export function createTestKit(source: HasAuthXConfig | AuthXConfig): TestKit {
       Object.entries(given).filter(([, value]) => value !== undefined),
     ) as CreateTokenOptions
     const sub = options.sub ?? 'test-user'
-    const at = options.issuedAt
-    if (at === undefined) {
+    const own = (): string | undefined => {
       if (type === 'access' && instance?.createAccessToken !== undefined)
         return instance.createAccessToken(sub, create)
       if (type === 'refresh' && instance?.createRefreshToken !== undefined)
         return instance.createRefreshToken(sub, create)
-      return minter.token(type, sub, create)
+      return undefined
     }
-    // Another issue time: the same configuration, read at that instant.
+    const at = options.issuedAt
+    if (at === undefined) return own() ?? minter.token(type, sub, create)
     const fixed = issueTime(at)
+    // On a test clock, the instance itself mints at that time: the clock is moved for the
+    // synchronous call only (nothing else can run meanwhile) and put back.
+    const clock = config.clock
+    if (instance !== undefined && isTestClock(clock)) {
+      const now = clock()
+      clock.set(fixed)
+      try {
+        const token = own()
+        if (token !== undefined) return token
+      } finally {
+        clock.set(now)
+      }
+    }
+    // Otherwise the same configuration, read at that instant, signed with its configured key.
     return new TokenMinter({ ...config, clock: () => fixed }).token(type, sub, create)
   }
   const resolve = (input: TestTokenInput | undefined, type: TokenType = 'access'): string =>

@@ -16,6 +16,7 @@ import {
   TokenExpiredError,
   TokenInvalidSignatureError,
 } from '../../src/index.ts'
+import { MemoryStore } from '../../src/stores/memory.ts'
 import { createTestClock, createTestKit } from '../../src/testing/index.ts'
 
 const SECRET = 'testing-kit-secret-of-at-least-32-bytes'
@@ -192,10 +193,39 @@ void describe('createTestKit: tokens', () => {
       ['refresh', 'kim', {}],
       ['access', 'test-user', {}],
     ])
-    // Another issue time cannot go through the instance's clock: the configuration mints it.
+    // Another issue time on a test clock: still the instance, the clock moved for the call only.
     const old = kit.token({ issuedAt: T0 - 10 })
-    assert.equal(calls.length, 3)
+    assert.equal(calls.length, 4)
+    assert.equal(auth.config.clock(), T0)
     assert.equal((await auth.verifyToken(old)).iat, T0 - 10)
+
+    // On any other clock the kit cannot move it: the configuration mints at that time.
+    const wall = new AuthX({ secretKey: SECRET })
+    const viaConfig = createTestKit({
+      config: wall.config,
+      createAccessToken: () => assert.fail('not through the instance'),
+    })
+    const past = Math.floor(Date.now() / 1000) - 10
+    assert.equal((await wall.verifyToken(viaConfig.token({ issuedAt: past }))).iat, past)
+  })
+
+  test('a key ring: tokens carry the kid of the key signing now, at any issue time', async () => {
+    const clock = createTestClock(T0)
+    const auth = new AuthX({
+      keyRing: { encryptionKey: 'key-ring-sealing-secret-of-32-bytes!!' },
+      store: new MemoryStore({ clock }),
+      clock,
+    })
+    await auth.ready()
+    const kit = createTestKit(auth)
+    const signing = auth.keyRingStatus()?.find((key) => key.state === 'current')?.kid
+    assert.ok(signing !== undefined)
+    const kidOf = (token: string): unknown =>
+      JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()).kid
+    for (const token of [kit.accessToken(), kit.token({ issuedAt: T0 - 60 })]) {
+      assert.equal(kidOf(token), signing)
+      assert.equal((await auth.verifyToken(token)).sub, 'test-user')
+    }
   })
 
   test('a verify-only instance cannot mint, and says so as createAccessToken does', () => {
