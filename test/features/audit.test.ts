@@ -26,6 +26,7 @@ import type {
 import type { AuthXOptions } from '../../src/config/index.ts'
 import {
   InsufficientScopeError,
+  JWTDecodeError,
   RateLimitExceededError,
   RevokedTokenError,
   StoreUnavailableError,
@@ -271,6 +272,19 @@ void describe('audit events', { concurrency: false }, () => {
       ],
     )
     assertNoToken(messages, [token, fresh])
+  })
+
+  void test('a WebSocket handshake refused: the upgrade request line', async () => {
+    const { auth } = world()
+    drain(failed)
+    const upgrade = new Request('http://localhost/ws?token=not-a-token', {
+      headers: { upgrade: 'websocket' },
+    })
+    await assert.rejects(auth.authenticateWebSocket(upgrade), JWTDecodeError)
+    assert.deepEqual(
+      drain(failed).map(({ error, method, path }) => ({ error, method, path })),
+      [{ error: 'JWTDecodeError', method: 'GET', path: '/ws' }],
+    )
   })
 
   void test('a passing request publishes no failure', async () => {
