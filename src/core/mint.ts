@@ -84,8 +84,11 @@ export class TokenMinter {
     const config = this.#config
     const key = this.#key()
     if (key === undefined) {
+      // Name the fix that applies: a remote-keys instance cannot be given a private key at all.
       throw new BadConfigurationError(
-        'privateKey: this instance only verifies; set privateKey to create tokens',
+        config.jwksUri !== null || config.issuers.length > 0
+          ? 'this instance verifies with remote key sets (jwksUri, issuers) and never signs; create tokens with the service that holds the private keys'
+          : 'privateKey: this instance only verifies; set privateKey (or a private JWK in keys) to create tokens',
       )
     }
     if (typeof uid !== 'string' && typeof uid !== 'number')
