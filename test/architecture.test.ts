@@ -75,6 +75,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['adapters', 'index.ts'],
   // The test kit (`authx-ts/testing`) mints through the core; production code never imports it.
   ['testing'],
+  // The command line (`npx authx-ts`) drives the library from outside, and nothing imports it.
+  ['cli'],
 ]
 
 /**
