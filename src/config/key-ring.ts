@@ -59,7 +59,10 @@ function secrets(value: unknown): string[] {
   }
   for (const secret of list) {
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
-      fail('keyRing.encryptionKey', `each secret must be a string of at least ${MIN_SECRET_LENGTH} random characters`)
+      fail(
+        'keyRing.encryptionKey',
+        `each secret must be a string of at least ${MIN_SECRET_LENGTH} random characters`,
+      )
     }
   }
   return list as string[]
@@ -78,18 +81,28 @@ export function keyRingOption(value: unknown, lifetimes: TokenLifetimes): Resolv
   const options = value as KeyRingOptions
   const algorithm = algorithmOption('keyRing.algorithm', options.algorithm, 'EdDSA')
   if (ALGORITHM_SPECS[algorithm].family === 'hmac') {
-    fail('keyRing.algorithm', `${algorithm} needs a shared secret, which is never published; use EdDSA, ES256, RS256 or PS256`)
+    fail(
+      'keyRing.algorithm',
+      `${algorithm} needs a shared secret, which is never published; use EdDSA, ES256, RS256 or PS256`,
+    )
   }
   const rotateEvery = seconds('keyRing.rotateEvery', options.rotateEvery, '30d')
   const publishAhead = seconds('keyRing.publishAhead', options.publishAhead, '1h')
   if (publishAhead > rotateEvery) {
-    fail('keyRing.publishAhead', 'must not exceed rotateEvery: a key is published one period ahead at most')
+    fail(
+      'keyRing.publishAhead',
+      'must not exceed rotateEvery: a key is published one period ahead at most',
+    )
   }
   const { accessTokenExpires, refreshTokenExpires, familyLifetime, decodeLeeway } = lifetimes
   if (accessTokenExpires === null || refreshTokenExpires === null) {
-    fail('keyRing', 'a key ring retires keys once their tokens expire; tokens without exp never do (set accessTokenExpires and refreshTokenExpires)')
+    fail(
+      'keyRing',
+      'a key ring retires keys once their tokens expire; tokens without exp never do (set accessTokenExpires and refreshTokenExpires)',
+    )
   }
-  const retention = Math.max(accessTokenExpires, refreshTokenExpires, familyLifetime ?? 0) + decodeLeeway
+  const retention =
+    Math.max(accessTokenExpires, refreshTokenExpires, familyLifetime ?? 0) + decodeLeeway
   return Object.freeze({
     algorithm,
     rotateEvery,

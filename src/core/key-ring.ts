@@ -87,7 +87,9 @@ function generate(alg: Algorithm): { privateKey: KeyObject; publicKey: KeyObject
     case 'RS512':
       return generateKeyPairSync('rsa', { modulusLength: 2048 })
     default:
-      throw new BadConfigurationError(`keyRing.algorithm: ${alg} cannot be published; use an asymmetric algorithm`)
+      throw new BadConfigurationError(
+        `keyRing.algorithm: ${alg} cannot be published; use an asymmetric algorithm`,
+      )
   }
 }
 
@@ -219,7 +221,8 @@ export class KeyRing implements KeySet {
     try {
       for (let attempt = 1; ; attempt++) {
         const stored = await this.#store.getKeyRing(this.#settings.name)
-        const document = stored === null ? { v: 1 as const, keys: [] } : parseDocument(stored.document)
+        const document =
+          stored === null ? { v: 1 as const, keys: [] } : parseDocument(stored.document)
         const now = this.#clock()
         const wanted = this.#maintain(
           rotate ? this.#rotated(document, now, revokePrevious) : document,
@@ -278,7 +281,7 @@ export class KeyRing implements KeySet {
       changed = true
     }
     if (!keys.some((k) => k.activatesAt > now)) {
-      const current = keys.filter((k) => k.activatesAt <= now).at(-1) ?? (keys[0] as RingEntry)
+      const current = keys.filter((k) => k.activatesAt <= now).at(-1) ?? (keys[0])
       const activatesAt = Math.max(now + publishAhead, current.activatesAt + rotateEvery)
       keys = [...keys, this.#newEntry(now, activatesAt)]
       changed = true
@@ -332,11 +335,19 @@ export class KeyRing implements KeySet {
   #install(stored: StoredKeyRing, document: RingDocument): void {
     if (this.#stored === null || stored.version !== this.#stored.version) {
       this.#keys = document.keys.map((entry) => {
-        const privateKey = createPrivateKey({ key: this.#open(entry), format: 'der', type: 'pkcs8' })
+        const privateKey = createPrivateKey({
+          key: this.#open(entry),
+          format: 'der',
+          type: 'pkcs8',
+        })
         return {
           entry,
           sign: bindKey(privateKey, entry.alg, entry.kid),
-          verify: bindKey(createPublicKey({ key: entry.publicJwk, format: 'jwk' }), entry.alg, entry.kid),
+          verify: bindKey(
+            createPublicKey({ key: entry.publicJwk, format: 'jwk' }),
+            entry.alg,
+            entry.kid,
+          ),
         }
       })
       this.#stored = stored
@@ -347,7 +358,10 @@ export class KeyRing implements KeySet {
     // Next look: the periodic re-read, or the schedule's next event, whichever is first.
     const events = this.#keys.flatMap((k, i) => {
       const next = this.#keys[i + 1]
-      return [k.entry.activatesAt, next === undefined ? Infinity : next.entry.activatesAt + this.#settings.retention]
+      return [
+        k.entry.activatesAt,
+        next === undefined ? Infinity : next.entry.activatesAt + this.#settings.retention,
+      ]
     })
     this.#dueAt = Math.min(now + this.#settings.refreshInterval, ...events.filter((t) => t > now))
   }
@@ -359,7 +373,9 @@ function parseDocument(text: string): RingDocument {
   try {
     document = JSON.parse(text) as RingDocument
   } catch {
-    throw new BadConfigurationError('keyRing: the stored key ring is not JSON; it was not written by authx-ts')
+    throw new BadConfigurationError(
+      'keyRing: the stored key ring is not JSON; it was not written by authx-ts',
+    )
   }
   if (document?.v !== 1 || !Array.isArray(document.keys)) {
     throw new BadConfigurationError('keyRing: the stored key ring has an unknown format')
