@@ -163,7 +163,8 @@ export async function authenticate<Extra extends CustomClaims = CustomClaims>(
 
 /**
  * {@link authenticate} without a promise: the same checks in the same order, when none of them
- * needs the store or the blocklist.
+ * needs the blocklist or a round trip to the store (a store with a near-cache may answer the
+ * revocation check from memory).
  *
  * @param engine - the instance's engine
  * @param view - the request
@@ -176,7 +177,9 @@ export function authenticateSync(
   view: RequestView,
   options: TokenGuardOptions,
 ): TokenPayload | null | undefined {
-  if (engine.revocation.consulted) return undefined
+  const revocation = engine.revocation
+  // Without a synchronous answer from the store, verifying here would only be done twice.
+  if (revocation.consulted && !revocation.answersSync) return undefined
   let verified: ReturnType<typeof verifyRequest>
   try {
     verified = verifyRequest(engine, view, options)
@@ -186,7 +189,11 @@ export function authenticateSync(
   }
   if (verified === null) return null
   const { payload } = verified
-  if (!(payload instanceof Promise)) return payload
+  if (!(payload instanceof Promise)) {
+    // Not known unrevoked from memory (or revoked): the awaited pipeline asks, and reports.
+    if (revocation.consulted && !revocation.passesSync(payload)) return undefined
+    return payload
+  }
   // The key is being fetched: the awaited pipeline joins the same fetch.
   payload.catch(() => undefined)
   return undefined

@@ -51,6 +51,37 @@ export class Revocation {
     return this.#storeConsulted || this.#blocklist !== undefined
   }
 
+  /**
+   * Whether the token is known not to be revoked without waiting: no blocklist, and the store
+   * answered from memory (`isRevokedSync`) that it is not. False means "ask with
+   * {@link Revocation.check}", never "revoked".
+   *
+   * @param payload - a verified payload
+   */
+  passesSync(payload: TokenPayload): boolean {
+    if (this.#blocklist !== undefined) return false
+    if (!this.#storeConsulted) return true
+    if (this.#store.isRevokedSync === undefined) return false
+    try {
+      const revoked = this.#store.isRevokedSync({
+        jti: payload.jti,
+        sub: payload.sub,
+        iat: payload.iat,
+        sid: payload.sid,
+        fam: payload.fam,
+      })
+      return revoked === false
+    } catch {
+      // A query the store refuses is the awaited check's to report.
+      return false
+    }
+  }
+
+  /** Whether {@link Revocation.passesSync} can ever say yes while the store is consulted. */
+  get answersSync(): boolean {
+    return this.#blocklist === undefined && this.#store.isRevokedSync !== undefined
+  }
+
   get #storeConsulted(): boolean {
     return this.#storeAlwaysConsulted || this.#embedded?.holdsRevocations === true
   }

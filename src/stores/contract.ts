@@ -131,9 +131,15 @@ export function assertSession(where: string, session: SessionRecord): void {
   assertTime(where, 'session.expiresAt', session.expiresAt)
 }
 
-/** One check per {@link Store} method: the store's name, then the method's own arguments. */
+/**
+ * One check per {@link Store} method: the store's name, then the method's own arguments. The
+ * optional `isRevokedSync` checks what `isRevoked` checks.
+ */
 export type StoreArgumentChecks = {
-  readonly [M in keyof Store]: (store: string, ...args: Parameters<Store[M]>) => void
+  readonly [M in Exclude<keyof Store, 'isRevokedSync'>]: (
+    store: string,
+    ...args: Parameters<Store[M]>
+  ) => void
 }
 
 /**

@@ -195,10 +195,12 @@ export class RevocationNearCache {
    * too old (the caller then reads them all from Redis).
    *
    * @param keys - the store's keys for one check
+   * @param count - whether a miss counts in the stats (not for a synchronous attempt that the
+   *   awaited check repeats)
    */
-  lookup(keys: readonly string[]): (string | null)[] | undefined {
+  lookup(keys: readonly string[], count = true): (string | null)[] | undefined {
     if (!this.usable) {
-      this.#bypassed += 1
+      if (count) this.#bypassed += 1
       return undefined
     }
     const now = performance.now()
@@ -206,7 +208,7 @@ export class RevocationNearCache {
     for (const key of keys) {
       const entry = this.#entries.get(key)
       if (entry === undefined || entry.until <= now) {
-        this.#misses += 1
+        if (count) this.#misses += 1
         return undefined
       }
       values.push(entry.value)

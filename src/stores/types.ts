@@ -84,6 +84,13 @@ export interface RevocationStore {
   revokeSubject(sub: string, at: number, expiresAt: number): Promise<void>
   /** Whether the token is revoked by jti, session, family or subject: one round trip. */
   isRevoked(query: RevocationQuery): Promise<boolean>
+  /**
+   * Optional: the answer of {@link RevocationStore.isRevoked} when the store has it in memory
+   * (a near-cache), or undefined when only the round trip can tell. A store that implements it
+   * lets a guard finish without a promise, as fast as a stateless check; it must never answer
+   * `false` where `isRevoked` could answer `true`.
+   */
+  isRevokedSync?(query: RevocationQuery): boolean | undefined
 }
 
 /**

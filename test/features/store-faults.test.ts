@@ -227,7 +227,8 @@ after(async () => {
   await redis.stop()
 })
 
-const [A, B, C] = [0, 1, 2].map((i) => () => instances[i]!)
+const instanceAt = (index: number) => (): Instance => instances[index]!
+const [A, B, C] = [instanceAt(0), instanceAt(1), instanceAt(2)]
 /** Tokens revoked so far: none may ever be accepted again. */
 const revoked: string[] = []
 

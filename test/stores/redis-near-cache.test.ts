@@ -11,15 +11,18 @@
  * the cache declared unusable), with a generous liveness bound.
  */
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { after, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import Fastify from 'fastify'
 import { Redis } from 'ioredis'
+import { AuthX } from '../../src/adapters/fastify.ts'
 import { RedisStore, recommendedRedisOptions } from '../../src/stores/redis.ts'
 import type { RedisStoreOptions } from '../../src/stores/redis.ts'
 import { startRedisServer } from '../helpers/redis-server.ts'
 import { runStoreContract } from './store-contract.ts'
 
+const SECRET = randomBytes(32).toString('hex')
 /** Liveness bound for an event that normally takes milliseconds. */
 const WITHIN_MS = 10_000
 
@@ -137,6 +140,53 @@ void describe('RedisStore near-cache', () => {
     assert.equal(await writer.useRefreshToken(fam, 'r1', SOON()), 'reused')
     await until(() => assert.ok((reader.nearCacheStats?.invalidations ?? 0) > heard))
     assert.equal(await reader.isRevoked({ sub: 'dave', fam }), true)
+  })
+
+  void test('isRevokedSync answers from memory only, and never "not revoked" for a revoked token', async () => {
+    const prefix = `authx-test:${randomUUID()}:`
+    const plain = await instance(prefix)
+    const query = { sub: 'judy', jti: randomUUID(), iat: 1 }
+    assert.equal(plain.isRevokedSync(query), undefined, 'no near-cache, no synchronous answer')
+    const reader = await cachingInstance(prefix)
+    assert.equal(reader.isRevokedSync(query), undefined, 'not read yet')
+    assert.equal(await reader.isRevoked(query), false)
+    assert.equal(reader.isRevokedSync(query), false)
+    const heard = reader.nearCacheStats?.invalidations ?? 0
+    await plain.revoke('jti', query.jti, SOON())
+    await until(() => assert.ok((reader.nearCacheStats?.invalidations ?? 0) > heard))
+    assert.equal(reader.isRevokedSync(query), undefined, 'the absence is forgotten')
+    assert.equal(await reader.isRevoked(query), true)
+    assert.equal(reader.isRevokedSync(query), undefined, 'revocations are not cached')
+    assert.throws(() => reader.isRevokedSync({ sub: 'a\ud800' }), TypeError)
+  })
+
+  void test('a guard on a near-caching store serves from memory and refuses once the revocation arrives', async () => {
+    const prefix = `authx-test:${randomUUID()}:`
+    const store = await cachingInstance(prefix)
+    const other = new AuthX({ secretKey: SECRET, store: await instance(prefix) })
+    const auth = new AuthX({ secretKey: SECRET, store })
+    const app = Fastify()
+    let runs = 0
+    app.get('/protected', { preHandler: auth.accessTokenRequired }, async () => {
+      runs += 1
+      return { ok: true }
+    })
+    const token = auth.createAccessToken('kim')
+    const get = () =>
+      app.inject({ url: '/protected', headers: { authorization: `Bearer ${token}` } })
+    assert.equal((await get()).statusCode, 200)
+    const hits = store.nearCacheStats?.hits ?? 0
+    assert.equal((await get()).statusCode, 200)
+    assert.ok((store.nearCacheStats?.hits ?? 0) > hits, 'answered from memory')
+    assert.equal(runs, 2)
+    const heard = store.nearCacheStats?.invalidations ?? 0
+    await other.revokeToken(token)
+    await until(() => assert.ok((store.nearCacheStats?.invalidations ?? 0) > heard))
+    const refused = await get()
+    assert.equal(refused.statusCode, 401)
+    assert.equal(refused.json<{ error_type: string }>().error_type, 'RevokedTokenError')
+    assert.equal(runs, 2, 'the handler did not run')
+    await app.close()
   })
 
   void test('the instance that revokes refuses at once, before its own message comes back', async () => {
