@@ -204,7 +204,8 @@ async function ask(port: number, ...command: [string, ...(string | number)[]]): 
 /**
  * Starts six `--cluster-enabled` servers on loopback (bus ports chosen free too), joins them with
  * `redis-cli --cluster create --cluster-replicas 1`, and resolves once every node reports
- * `cluster_state:ok`. A node timeout of one second makes a failover take a couple of seconds.
+ * `cluster_state:ok`. A node timeout of three seconds makes a failover take a few seconds, and is long enough
+ * that a starved machine does not set one off by mistake.
  *
  * @throws Error when the cluster does not form in time
  */
@@ -216,7 +217,7 @@ export async function startRedisCluster(): Promise<RedisClusterProcesses> {
       nodes.push(
         await startRedisServer([
           ...['--cluster-enabled', 'yes', '--cluster-port', String(busPort)],
-          ...['--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000'],
+          ...['--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000'],
           // A replica must take over even when it lost the link a moment before the master died.
           ...['--cluster-replica-validity-factor', '0'],
         ]),
@@ -291,8 +292,8 @@ export interface RedisSentinelProcesses {
 
 /**
  * Starts a master, two replicas of it and a sentinel (`redis-server --sentinel`, which is what
- * Debian's `redis-sentinel` runs) with quorum 1 and a one-second down-after, so that a failover
- * after the master dies takes a few seconds.
+ * Debian's `redis-sentinel` runs) with quorum 1 and a three-second down-after, so that a
+ * failover after the master dies takes a few seconds (and a starved machine does not start one).
  *
  * @param name - the master's name
  */
@@ -317,8 +318,8 @@ export async function startRedisSentinel(name = 'authx'): Promise<RedisSentinelP
       config,
       [
         `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
-        `sentinel down-after-milliseconds ${name} 1000`,
-        `sentinel failover-timeout ${name} 5000`,
+        `sentinel down-after-milliseconds ${name} 3000`,
+        `sentinel failover-timeout ${name} 10000`,
         `sentinel parallel-syncs ${name} 1`,
         '',
       ].join('\n'),

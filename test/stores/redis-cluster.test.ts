@@ -15,7 +15,7 @@ import { startRedisCluster } from '../helpers/redis-server.ts'
 import type { RedisClusterProcesses } from '../helpers/redis-server.ts'
 import { runStoreContract } from './store-contract.ts'
 
-/** How long a failover may take on a loaded machine (node timeout 1 s): a liveness bound. */
+/** How long a failover may take on a loaded machine (node timeout 3 s): a liveness bound. */
 const FAILOVER_WITHIN_MS = 60_000
 
 const cluster: RedisClusterProcesses = await startRedisCluster()

@@ -16,7 +16,7 @@ import { startRedisSentinel } from '../helpers/redis-server.ts'
 import type { RedisSentinelProcesses } from '../helpers/redis-server.ts'
 import { runStoreContract } from './store-contract.ts'
 
-/** How long a failover may take on a loaded machine (down-after 1 s): a liveness bound. */
+/** How long a failover may take on a loaded machine (down-after 3 s): a liveness bound. */
 const FAILOVER_WITHIN_MS = 60_000
 
 const setup: RedisSentinelProcesses = await startRedisSentinel()
