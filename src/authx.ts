@@ -624,12 +624,14 @@ export class AuthX<Claims extends CustomClaims = CustomClaims> {
   // ------------------------------------------------------------------ keys (features/jwks.ts)
 
   /**
-   * Resolves once the verification keys are at hand: at once for configured keys; after the first
-   * fetch for `jwksUri` and `issuers`. Verification never needs it (the first request fetches),
-   * but a server that awaits it at start-up learns of a bad URL or a provider that is down before
-   * its first request does.
+   * Resolves once the keys are at hand: at once for configured keys; after the first fetch for
+   * `jwksUri` and `issuers`; once the key ring is loaded (or created) for `keyRing`, which must
+   * happen before the instance creates tokens. Verification never needs it (the first request
+   * fetches and the guards wait), but a server that awaits it at start-up learns of a bad URL, a
+   * provider that is down or a wrong encryption key before its first request does.
    *
-   * @throws KeySetUnavailableError when a remote key set cannot be loaded
+   * @throws KeySetUnavailableError when a remote key set cannot be loaded; BadConfigurationError
+   *   when the key ring cannot be opened with the configured encryption keys
    */
   async ready(): Promise<void> {
     await this.#engine.keys.load?.()

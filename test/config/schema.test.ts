@@ -88,8 +88,8 @@ void describe('option schema', () => {
       assert.deepEqual(given[name as ResolvedName], absent[name as ResolvedName], name)
     }
     // Their defaults are words in the docs ("the algorithms of the configured keys", "none").
-    // jwksUri and issuers have none: setting either makes the instance verify-only.
-    assert.deepEqual(withoutDefault, ['decodeAlgorithms', 'jwksUri', 'issuers', 'loginType'])
+    // keyRing, jwksUri and issuers have none: setting one replaces the configured keys.
+    assert.deepEqual(withoutDefault, ['decodeAlgorithms', 'keyRing', 'jwksUri', 'issuers', 'loginType'])
   })
 
   void test('every kind is used by some row', () => {
