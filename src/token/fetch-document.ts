@@ -117,10 +117,13 @@ export async function fetchJSONDocument(
     }
     return value as Record<string, unknown>
   } catch (error) {
+    // fetch() rejects with "fetch failed" and keeps the socket's error (ECONNREFUSED...) inside.
+    const inner = (error as { cause?: { code?: unknown; message?: unknown } }).cause
+    const detail = typeof inner?.code === 'string' ? inner.code : inner?.message
     const cause =
       (error as Error).name === 'TimeoutError'
         ? `did not answer within ${timeoutSeconds} s`
-        : (error as Error).message
+        : `${(error as Error).message}${typeof detail === 'string' ? ` (${detail})` : ''}`
     throw new DocumentFetchError(`${where} ${cause}`, { cause: error })
   }
 }
