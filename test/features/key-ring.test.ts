@@ -9,6 +9,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, describe, it } from 'node:test'
 import { Redis } from 'ioredis'
+import Fastify from 'fastify'
+import { AuthX as FastifyAuthX } from '../../src/adapters/fastify.ts'
 import { AuthX } from '../../src/index.ts'
 import type { AuthXOptions } from '../../src/config/index.ts'
 import {
@@ -262,6 +264,28 @@ void describe('key ring and a verifier that knows only the JWKS endpoint', () =>
       await verifier.ready()
     }
     assert.ok(fetches >= 5, 'the verifier refreshed as the ring rotated')
+  })
+})
+
+void describe('key ring behind a binding', () => {
+  void it('a guard waits for the ring: the first request after start-up is served, not refused', async () => {
+    const store = new MemoryStore()
+    const signer = new FastifyAuthX({ keyRing: RING, ...LIFETIMES, store })
+    await signer.ready()
+    const token = signer.createAccessToken('alice')
+    // A second instance on the same store, never told to load its ring.
+    const cold = new FastifyAuthX({ keyRing: RING, ...LIFETIMES, store })
+    const app = Fastify()
+    let ran = 0
+    app.get('/me', { preHandler: cold.accessTokenRequired }, async (request) => {
+      ran++
+      return { sub: cold.payload(request).sub }
+    })
+    const response = await app.inject({ url: '/me', headers: { authorization: `Bearer ${token}` } })
+    assert.equal(response.statusCode, 200)
+    assert.deepEqual(response.json(), { sub: 'alice' })
+    assert.equal(ran, 1)
+    await app.close()
   })
 })
 
