@@ -23,6 +23,9 @@ import {
 import type { INestApplication } from '@nestjs/common'
 import { APP_GUARD, NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express'
+import { WsAdapter } from '@nestjs/platform-ws'
+import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets'
+import WebSocket from 'ws'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
 import {
   AccessTokenGuard,
@@ -495,6 +498,118 @@ for (const platform of ['express', 'fastify'] as const) {
         { method: 'GET', path: '/me', headers: bearer(foreign) },
         { errorType: 'TokenInvalidSignatureError' },
       )
+    })
+  })
+
+  void describe(`gateway messages behind the global AuthXGuard [nestjs-${platform}]`, () => {
+    let guarded: TestApp & { app: INestApplication }
+    let open: TestApp & { app: INestApplication }
+    let whoamiRuns = 0
+
+    @WebSocketGateway({ path: '/ws' })
+    class WhoAmIGateway {
+      @SubscribeMessage('whoami')
+      whoami(@TokenPayload() payload: TokenPayload) {
+        whoamiRuns++
+        return { event: 'whoami', data: payload.sub }
+      }
+
+      @Public()
+      @SubscribeMessage('ping')
+      ping() {
+        return { event: 'pong', data: null }
+      }
+    }
+
+    const moduleFor = () => {
+      @Module({
+        imports: [AuthXModule.forRoot({ secretKey: SECRET })],
+        providers: [WhoAmIGateway, { provide: APP_GUARD, useClass: AuthXGuard }],
+      })
+      class GatewayModule {}
+      return GatewayModule
+    }
+
+    before(async () => {
+      guarded = await serve(platform, moduleFor(), (app) => {
+        app.useWebSocketAdapter(app.get(AuthX).guardWebSockets(new WsAdapter(app)))
+      })
+      // The same gateway behind a handshake nobody authenticated.
+      open = await serve(platform, moduleFor(), (app) => {
+        app.useWebSocketAdapter(new WsAdapter(app))
+      })
+    })
+    after(async () => {
+      await guarded.close()
+      await open.close()
+    })
+
+    /** Sends the events in order and resolves with the first message that comes back. */
+    function firstReply(
+      app: TestApp & { app: INestApplication },
+      token: string | undefined,
+      events: string[],
+    ) {
+      const { port } = (app.app.getHttpServer() as Server).address() as AddressInfo
+      const query = token === undefined ? '' : `?token=${token}`
+      return new Promise<unknown>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${query}`)
+        ws.on('open', () => {
+          for (const event of events) ws.send(JSON.stringify({ event, data: null }))
+        })
+        ws.on('message', (data) => {
+          resolve(JSON.parse((data as Buffer).toString('utf8')) as unknown)
+          ws.close()
+        })
+        ws.on('error', reject)
+      })
+    }
+
+    /** Sends the events in order and resolves with every message up to the `pong`. */
+    function repliesUntilPong(
+      app: TestApp & { app: INestApplication },
+      token: string,
+      events: string[],
+    ) {
+      const { port } = (app.app.getHttpServer() as Server).address() as AddressInfo
+      return new Promise<unknown[]>((resolve, reject) => {
+        const replies: unknown[] = []
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`)
+        ws.on('open', () => {
+          for (const event of events) ws.send(JSON.stringify({ event, data: null }))
+        })
+        ws.on('message', (data) => {
+          const reply = JSON.parse((data as Buffer).toString('utf8')) as { event?: string }
+          replies.push(reply)
+          if (reply.event !== 'pong') return
+          resolve(replies)
+          ws.close()
+        })
+        ws.on('error', reject)
+      })
+    }
+
+    void test('@TokenPayload() in a message handler is the payload of the client`s handshake', async () => {
+      const token = guarded.app.get(AuthX).createAccessToken('alice')
+      assert.deepEqual(await firstReply(guarded, token, ['whoami']), {
+        event: 'whoami',
+        data: 'alice',
+      })
+    })
+
+    void test('a client whose handshake nobody authenticated is refused but by @Public() handlers', async () => {
+      const before = whoamiRuns
+      const token = open.app.get(AuthX).createAccessToken('alice')
+      const replies = await repliesUntilPong(open, token, ['whoami', 'ping'])
+      // The public ping is served; the refused message gets nothing but NestJS's own 'exception'
+      // event (which NestJS 12 sends to the client and NestJS 11 does not).
+      const events = replies.map((reply) => (reply as { event: string }).event)
+      assert.equal(events.at(-1), 'pong')
+      assert.deepEqual(
+        events.slice(0, -1).filter((event) => event !== 'exception'),
+        [],
+      )
+      assert.equal(whoamiRuns, before)
     })
   })
 }

@@ -52,6 +52,11 @@ interface AuthXRequest {
   [APPLIED]?: readonly string[]
 }
 
+/** The `'connection'` event of a `ws` server: the client and its handshake request. */
+interface ConnectionEvents {
+  on(event: 'connection', listener: (client: unknown, request: IncomingMessage) => void): unknown
+}
+
 /** The part of a `ws` server's `verifyClient` callback this module uses. */
 export type VerifyClientCallback = (
   verified: boolean,
@@ -257,7 +262,9 @@ export class AuthX extends BoundAuthX<NestFramework> {
    * upgrade: the token comes from the query parameter `queryStringName`, then the header
    * (browsers cannot set headers on a WebSocket); a refusal is the error contract's status,
    * headers and JSON body, and the gateway never sees the client. In `handleConnection(client,
-   * request)`, `auth.payload(request)` is the verified payload.
+   * request)`, `auth.payload(request)` is the verified payload; in a `@SubscribeMessage` handler,
+   * `@TokenPayload()` (and `auth.payload(client)`) is the payload of the client's handshake, and
+   * the global `AuthXGuard` refuses the messages of a client that has none.
    *
    * @param adapter - `new WsAdapter(app)` from `@nestjs/platform-ws`
    * @returns the same adapter, for `app.useWebSocketAdapter(...)`
@@ -287,7 +294,17 @@ export class AuthX extends BoundAuthX<NestFramework> {
         },
       )
     }
-    adapter.create = (port, options = {}) => create(port, { ...options, verifyClient })
+    adapter.create = (port, options = {}) => {
+      const server = create(port, { ...options, verifyClient })
+      // The handshake's payload follows its client, for the guards and `@TokenPayload()` of
+      // the gateway's message handlers (whose request argument is the client).
+      ;(server as Partial<ConnectionEvents>).on?.('connection', (client, request) => {
+        const payload = payloadOfRequest(request)
+        if (payload !== undefined && typeof client === 'object' && client !== null)
+          kit.attach(client, payload)
+      })
+      return server
+    }
     return adapter
   }
 

@@ -310,6 +310,8 @@ export const PolicyGuard: AuthXGuardClass = (() => {
 /**
  * The guard for a whole application: every route needs an access token, except those marked
  * `@Public()`; a route's `@Policy(...)` or `@Scopes(...)`/`@AnyScope(...)` is enforced too.
+ * A gateway's `@SubscribeMessage` handlers need a client whose handshake `auth.guardWebSockets`
+ * authenticated (or `@Public()`).
  * Register it with `{ provide: APP_GUARD, useClass: AuthXGuard }` in a module, or
  * `app.useGlobalGuards(new AuthXGuard(auth))`.
  */
@@ -326,7 +328,11 @@ export const AuthXGuard: AuthXGuardClass = (() => {
     }
     canActivate(context: ExecutionContext): boolean | Promise<boolean> {
       if (metadataOf<boolean>(PUBLIC_KEY, context) === true) return true
-      // Only HTTP routes: a gateway's handshake is guarded by auth.guardWebSockets.
+      // A gateway's messages: the client's handshake must have been authenticated by
+      // auth.guardWebSockets (which gives the client its payload).
+      if (context.getType() === 'ws')
+        return payloadOfRequest(context.switchToWs().getClient<PlatformRequest>()) !== undefined
+      // Microservice transports carry no HTTP token: the guard does not apply to them.
       if (context.getType() !== 'http') return true
       const policy = metadataOf<PolicyMetadata>(POLICY_KEY, context)
       if (policy !== undefined) return this.#guards.policy(policy).canActivate(context)
