@@ -806,6 +806,9 @@ async function buildClient(
         retryDelayOnClusterDown: 100,
         retryDelayOnTryAgain: 100,
         slotsRefreshTimeout: Math.max(timeoutMs, 1000),
+        // Also look at the topology every two seconds: after a failover, a client that only
+        // refreshes on errors can keep a dead master's slots until its retries run out.
+        slotsRefreshInterval: 2000,
         clusterRetryStrategy: (times: number) => Math.min(100 * times, 2000),
         ...options.cluster,
         redisOptions,
