@@ -254,9 +254,13 @@ export async function startRedisCluster(): Promise<RedisClusterProcesses> {
     nodes,
     seeds: nodes.slice(0, 3).map((node) => ({ host: '127.0.0.1', port: node.port })),
     async masterOf(key) {
-      const slot = Number(await ask(nodes[0]!.port, 'CLUSTER', 'KEYSLOT', key))
-      for (const node of nodes) {
-        if (node.child.exitCode !== null || node.child.signalCode !== null) continue
+      const live = nodes.filter(
+        (node) => node.child.exitCode === null && node.child.signalCode === null,
+      )
+      const [any] = live
+      if (any === undefined) throw new Error('no node is running')
+      const slot = Number(await ask(any.port, 'CLUSTER', 'KEYSLOT', key))
+      for (const node of live) {
         const role = (await ask(node.port, 'ROLE')) as unknown[]
         if (role[0] !== 'master') continue
         const slots = (await ask(node.port, 'CLUSTER', 'SLOTS')) as [number, number, unknown[]][]
