@@ -58,6 +58,14 @@ export function describeRing(location: RingLocation): string {
   return `key ring "${location.name}" at ${where}${prefix}`
 }
 
+/** Whether loading the store failed because ioredis is not installed. */
+function isMissingIoredis(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+  return (
+    code === 'ERR_MODULE_NOT_FOUND' && typeof message === 'string' && message.includes('ioredis')
+  )
+}
+
 /**
  * Runs `use` with a store connected to the ring's Redis, and closes the connection after it,
  * whatever happened.
@@ -70,23 +78,18 @@ export async function withRedisStore<T>(
   location: RingLocation,
   use: (store: RedisStore) => Promise<T>,
 ): Promise<T> {
-  let createRedisStore: typeof import('../stores/redis.ts').createRedisStore
-  try {
-    ;({ createRedisStore } = await import('../stores/redis.ts'))
-  } catch (error) {
-    const code = (error as { code?: unknown }).code
-    if (code === 'ERR_MODULE_NOT_FOUND') {
-      throw new CommandFailure('--redis needs the ioredis package: npm install ioredis')
-    }
-    throw error
-  }
   let store: RedisStore
   try {
+    // The store module loads ioredis itself, when it first connects.
+    const { createRedisStore } = await import('../stores/redis.ts')
     store = await createRedisStore(
       location.url,
       location.prefix === undefined ? {} : { prefix: location.prefix },
     )
   } catch (error) {
+    if (isMissingIoredis(error)) {
+      throw new CommandFailure('--redis needs the ioredis package: npm install ioredis')
+    }
     if (error instanceof TypeError) throw new UsageError(error.message)
     throw new CommandFailure(error instanceof Error ? error.message : String(error))
   }

@@ -5,7 +5,16 @@
  */
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -123,6 +132,27 @@ void describe('authx-ts', () => {
       const failed = await runCLI(['verify', forged, '--key', keyFile], { entry: 'dist' })
       assert.equal(failed.status, 1)
       assert.equal(failed.stderr, 'TokenInvalidSignatureError: Signature verification failed\n')
+    })
+
+    void test('installed without ioredis: --redis says what to install, the rest works', () => {
+      // The package as npm installs it, with its one dependency and none of the optional peers.
+      const installed = join(dir, 'app', 'node_modules')
+      cpSync(join(ROOT, 'dist'), join(installed, 'authx-ts', 'dist'), { recursive: true })
+      cpSync(join(ROOT, 'package.json'), join(installed, 'authx-ts', 'package.json'))
+      symlinkSync(join(ROOT, 'node_modules', 'cookie'), join(installed, 'cookie'))
+      const bin = join(installed, 'authx-ts', pkg.bin['authx-ts'] as string)
+      const run = (...args: string[]) =>
+        spawnSync(process.execPath, [bin, ...args], { cwd: join(dir, 'app'), encoding: 'utf8' })
+      const version = run('--version')
+      assert.equal(version.stdout, `${pkg.version}\n`, version.stderr)
+      const secret = run('keygen', '--secret')
+      assert.equal(secret.status, 0, secret.stderr)
+      const ring = run('jwks', '--redis', 'redis://127.0.0.1:1')
+      assert.equal(ring.status, 1)
+      assert.equal(
+        ring.stderr,
+        'authx-ts jwks: --redis needs the ioredis package: npm install ioredis\n',
+      )
     })
   })
 })
