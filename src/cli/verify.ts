@@ -137,6 +137,10 @@ async function run(
   positionals: readonly string[],
   io: CommandIO,
 ): Promise<number> {
+  const fromStdin = (value: string | undefined): boolean => value === undefined || value === '-'
+  if (['key', 'secret-file'].some((o) => values[o] === '-') && fromStdin(positionals[0])) {
+    throw new UsageError('the key and the token cannot both come from standard input')
+  }
   const token = await readToken(positionals, io)
   const type = stringValue(values, 'type')
   if (type !== undefined && type !== 'access' && type !== 'refresh') {

@@ -235,6 +235,7 @@ void describe('authx-ts verify', () => {
         /--type id: expected access or refresh/,
       ],
       [['verify', token, '--jwks', 'http://example.com/jwks.json'], /jwksUri/],
+      [['verify', '--key', '-'], /the key and the token cannot both come from standard input/],
     ]
     for (const [args, message] of cases) {
       const result = await runCLI(args)
