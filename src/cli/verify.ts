@@ -38,7 +38,8 @@ message (TokenExpiredError: Token has expired). The token is read from standard 
   --jwks URL         a JWK Set URL (https, or http on loopback), as the jwksUri option
   --alg ALG          the algorithm the key is used with; by default the one the key implies (its
                      JWK alg, its curve), else the token's own when the key fits it (RSA, secrets)
-  --aud AUD          an accepted audience (repeat for several)
+  --aud AUD          an accepted audience (repeat for several); a token with an aud claim
+                     needs one, as on an instance
   --iss ISS          an accepted issuer (repeat for several)
   --type TYPE        also require the token's type claim: access or refresh
   --leeway SECONDS   clock skew allowed on exp and nbf (default 0)
