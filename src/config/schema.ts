@@ -513,7 +513,7 @@ export const OPTION_SCHEMA = {
       if (!Array.isArray(list) || list.length === 0 || !list.every((i) => typeof i === 'string')) {
         fail(name, 'expected an issuer string, a non-empty list of them, or null')
       }
-      return Object.freeze([...(list as string[])])
+      return Object.freeze([...list])
     }),
     docs: {
       section: 'claims',

@@ -280,8 +280,9 @@ export class KeyRing implements KeySet {
       keys = kept
       changed = true
     }
-    if (!keys.some((k) => k.activatesAt > now)) {
-      const current = keys.filter((k) => k.activatesAt <= now).at(-1) ?? (keys[0])
+    // The ring is not empty here: a first key was made above when it was.
+    const current = keys.filter((k) => k.activatesAt <= now).at(-1) ?? keys[0]
+    if (current !== undefined && !keys.some((k) => k.activatesAt > now)) {
       const activatesAt = Math.max(now + publishAhead, current.activatesAt + rotateEvery)
       keys = [...keys, this.#newEntry(now, activatesAt)]
       changed = true

@@ -118,7 +118,7 @@ export class TokenVerifier {
       this.#cacheVersion = version
       return undefined
     }
-    return cache.get(raw, this.#config.clock()) as JSONObject | undefined
+    return cache.get(raw, this.#config.clock())
   }
 
   /** The checks after the signature: the profile, the issuer a key speaks for, the claims. */

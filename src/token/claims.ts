@@ -112,7 +112,7 @@ function checkIssuer(iss: unknown, expected: readonly string[] | null): void {
   }
   if (expected === null) return
   if (iss === undefined) throw invalid('iss is required')
-  if (!expected.includes(iss as string)) throw new TokenInvalidIssuerError()
+  if (!expected.includes(iss)) throw new TokenInvalidIssuerError()
 }
 
 function checkAudience(aud: unknown, expected: readonly string[] | null): void {

@@ -97,9 +97,11 @@ export class KeySetUnion implements KeySet {
 
   /** Loads every member that fetches; rejects with the first failure once all have settled. */
   async load(): Promise<void> {
-    const results = await Promise.allSettled(this.sets.map((set) => set.load?.()))
+    const results = await Promise.allSettled(
+      this.sets.map((set) => set.load?.() ?? Promise.resolve()),
+    )
     const failed = results.find((r) => r.status === 'rejected')
-    if (failed !== undefined) throw failed.reason
+    if (failed !== undefined) throw failed.reason as Error
   }
 
   /** The sum of the members' versions: it rises whenever one of them changes (NaN stays NaN). */
@@ -137,7 +139,7 @@ export class KeySetUnion implements KeySet {
         if (result.status === 'fulfilled') keys.push(...result.value)
         else failure ??= result.reason
       }
-      if (keys.length === 0 && failure !== undefined) throw failure
+      if (keys.length === 0 && failure !== undefined) throw failure as Error
       return keys
     })
   }

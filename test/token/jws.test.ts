@@ -14,7 +14,8 @@ import type { KeyObject } from 'node:crypto'
 import { describe, it } from 'node:test'
 import * as jose from 'jose'
 import { JWTDecodeError, TokenInvalidSignatureError } from '../../src/errors.ts'
-import { JWSVerifier, encodeSegment, signCompact } from '../../src/token/jws.ts'
+import { encodeSegment, signCompact } from '../../src/token/jws.ts'
+import { SyncJWSVerifier } from '../helpers/sync-verifier.ts'
 import type { JSONObject } from '../../src/token/jws.ts'
 import { ALGORITHMS, bindKey, importSignKey, importVerifyKey } from '../../src/token/keys.ts'
 import type { Algorithm, BoundKey } from '../../src/token/keys.ts'
@@ -96,8 +97,8 @@ interface VerifierOptions {
   keys?: readonly BoundKey[]
 }
 
-function verifierFor(alg: Algorithm, options: VerifierOptions = {}): JWSVerifier {
-  return new JWSVerifier(
+function verifierFor(alg: Algorithm, options: VerifierOptions = {}): SyncJWSVerifier {
+  return new SyncJWSVerifier(
     options.keys ?? [boundFor(alg)],
     options.allowed ?? [alg],
     options.maxLength ?? 8192,
@@ -124,7 +125,7 @@ type RejectionClass = typeof JWTDecodeError | typeof TokenInvalidSignatureError
 
 /** Asserts that `verify` throws exactly `expected` (not a subclass) with a matching reason. */
 function assertRejected(
-  verifier: JWSVerifier,
+  verifier: SyncJWSVerifier,
   token: string,
   expected: RejectionClass,
   reason?: RegExp,
@@ -546,7 +547,7 @@ describe('JWS header and payload decoding', () => {
   it('duplicate kid members: the last kid selects the key', () => {
     const one = createSecretKey(randomBytes(32))
     const two = createSecretKey(randomBytes(32))
-    const verifier = new JWSVerifier(
+    const verifier = new SyncJWSVerifier(
       [bindKey(one, 'HS256', 'one'), bindKey(two, 'HS256', 'two')],
       ['HS256'],
       8192,
@@ -602,7 +603,7 @@ describe('JWS header and payload decoding', () => {
 
   it('a cached header never spares a later token its signature check', () => {
     const token = tokenFor('HS256')
-    HS.verify(token)
+    void HS.verify(token)
     assertRejected(HS, withSignature(token, Buffer.alloc(32)), SIGNATURE)
     assertRejected(HS, flipSegmentBit(token, 1, 3), SIGNATURE)
   })
@@ -626,7 +627,7 @@ describe('JWS algorithm rules', () => {
     })
 
     it(`rejects alg "${none}" with a signature, even when every algorithm is allowed`, () => {
-      const verifier = new JWSVerifier(
+      const verifier = new SyncJWSVerifier(
         [boundFor('HS256'), boundFor('RS256'), boundFor('ES256'), boundFor('EdDSA')],
         ALGORITHMS,
         8192,
@@ -641,7 +642,7 @@ describe('JWS algorithm rules', () => {
   }
 
   it('cannot verify "none" even if a type cast smuggles it into the allowlist', () => {
-    const verifier = new JWSVerifier([boundFor('HS256')], ['none' as Algorithm], 8192)
+    const verifier = new SyncJWSVerifier([boundFor('HS256')], ['none' as Algorithm], 8192)
     assertRejected(
       verifier,
       forgeToken({ header: { alg: 'none' }, payload: CLAIMS, signature: 'AAAA' }),
@@ -684,7 +685,7 @@ describe('JWS algorithm rules', () => {
 
   it('rejects JOSE names we do not implement (Ed25519, ES256K, RS1, HS1)', () => {
     for (const alg of ['Ed25519', 'Ed448', 'ES256K', 'RS1', 'HS1']) {
-      const verifier = new JWSVerifier([boundFor('EdDSA')], ['EdDSA'], 8192)
+      const verifier = new SyncJWSVerifier([boundFor('EdDSA')], ['EdDSA'], 8192)
       const token = forgeToken({
         header: { alg },
         payload: CLAIMS,
@@ -712,13 +713,13 @@ describe('JWS algorithm rules', () => {
   }
 
   it('an allowed alg with no key bound to it fails as a signature error', () => {
-    const verifier = new JWSVerifier([boundFor('HS256')], ['HS256', 'RS256'], 8192)
+    const verifier = new SyncJWSVerifier([boundFor('HS256')], ['HS256', 'RS256'], 8192)
     assertRejected(verifier, tokenFor('RS256'), SIGNATURE)
   })
 
   it('a signature valid under one binding does not verify a token naming another alg', () => {
     // An RS256 signature under a header that says HS256: only HS256 bindings may be tried.
-    const verifier = new JWSVerifier(
+    const verifier = new SyncJWSVerifier(
       [boundFor('RS256'), boundFor('HS256')],
       ['RS256', 'HS256'],
       8192,
@@ -734,7 +735,7 @@ describe('JWS algorithm rules', () => {
 
   it('the header alg selects among bindings and never re-purposes a key (RS256 key, PS256 token)', () => {
     // Same RSA key pair, both algorithms allowed, but the key is bound to RS256 only.
-    const verifier = new JWSVerifier([boundFor('RS256')], ['RS256', 'PS256'], 8192)
+    const verifier = new SyncJWSVerifier([boundFor('RS256')], ['RS256', 'PS256'], 8192)
     assertRejected(verifier, tokenFor('PS256'), SIGNATURE)
     assert.deepEqual(verifier.verify(tokenFor('RS256')).payload, CLAIMS)
   })
@@ -844,7 +845,7 @@ describe('JWS header members that are never honoured', () => {
 describe('JWS kid selection', () => {
   const one = createSecretKey(randomBytes(32))
   const two = createSecretKey(randomBytes(32))
-  const keyed = new JWSVerifier(
+  const keyed = new SyncJWSVerifier(
     [bindKey(one, 'HS256', 'one'), bindKey(two, 'HS256', 'two')],
     ['HS256'],
     8192,
@@ -891,7 +892,7 @@ describe('JWS kid selection', () => {
   })
 
   it('a kid never reaches a key bound to another algorithm', () => {
-    const mixed = new JWSVerifier(
+    const mixed = new SyncJWSVerifier(
       [bindKey(secret, 'HS256', 'hmac'), boundFor('RS256', 'rsa')],
       ['HS256', 'RS256'],
       8192,
@@ -947,7 +948,7 @@ describe('JWS public key used as an HMAC secret (CVE-2015-9235 family)', () => {
         // Only the asymmetric algorithm allowed: the alg check stops it.
         assertRejected(verifierFor(alg), token, DECODE, /algorithm HS256 is not allowed/)
         // HS256 allowed too (with its own secret): the key binding stops it.
-        const both = new JWSVerifier([boundFor(alg), boundFor('HS256')], [alg, 'HS256'], 8192)
+        const both = new SyncJWSVerifier([boundFor(alg), boundFor('HS256')], [alg, 'HS256'], 8192)
         assertRejected(both, token, SIGNATURE)
       })
     }

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test'
 import { TokenInvalidSignatureError } from '../../src/errors.ts'
 import { JWSVerifier, encodeSegment, signCompact } from '../../src/token/jws.ts'
 import { StaticKeySet } from '../../src/token/key-set.ts'
+import { SyncJWSVerifier } from '../helpers/sync-verifier.ts'
 import type { KeySet } from '../../src/token/key-set.ts'
 import { bindKey } from '../../src/token/keys.ts'
 import type { Algorithm, BoundKey } from '../../src/token/keys.ts'
@@ -68,10 +69,10 @@ void describe('JWSVerifier over a KeySet', () => {
     const first = hmac('k1')
     const second = hmac('k2')
     const set = new MutableKeySet([first])
-    const verifier = new JWSVerifier(set, ['HS256'], 8192)
+    const verifier = new SyncJWSVerifier(set, ['HS256'], 8192)
     const old = sign(first, 'k1')
-    verifier.verify(old)
-    verifier.verify(old)
+    void verifier.verify(old)
+    void verifier.verify(old)
     assert.equal(set.selections, 1, 'one selection per header while the set is unchanged')
     // The set rotates: k1 is gone, k2 arrives.
     set.replace([second])
@@ -103,6 +104,6 @@ void describe('JWSVerifier over a KeySet', () => {
 
   void it('an array of keys is a static set', () => {
     const key = hmac()
-    assert.equal(new JWSVerifier([key], ['HS256'], 8192).verify(sign(key)).key, key)
+    assert.equal(new SyncJWSVerifier([key], ['HS256'], 8192).verify(sign(key)).key, key)
   })
 })

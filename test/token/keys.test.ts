@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { BadConfigurationError } from '../../src/errors.ts'
-import { JWSVerifier } from '../../src/token/jws.ts'
+import { SyncJWSVerifier } from '../helpers/sync-verifier.ts'
 import {
   ALGORITHMS,
   ALGORITHM_SPECS,
@@ -81,7 +81,7 @@ function assertVerifies(key: KeyObject, alg: Algorithm, privateKey: KeyInput): v
     alg,
     key: privateKey as KeyObject,
   })
-  const verifier = new JWSVerifier([bindKey(key, alg, undefined)], [alg], 8192)
+  const verifier = new SyncJWSVerifier([bindKey(key, alg, undefined)], [alg], 8192)
   assert.equal(verifier.verify(token).payload.sub, 'alice')
 }
 

@@ -73,6 +73,7 @@ export type NamesCovered = Expect<
     | 'PolicyDeniedError'
     | 'RateLimitExceededError'
     | 'StoreUnavailableError'
+    | 'KeySetUnavailableError'
   >
 >
 
@@ -116,6 +117,7 @@ export function narrow(error: AnyAuthXError): string {
     case 'ERR_AUTHX_SUBJECT_NOT_FOUND':
     case 'ERR_AUTHX_POLICY_DENIED':
     case 'ERR_AUTHX_STORE_UNAVAILABLE':
+    case 'ERR_AUTHX_KEY_SET_UNAVAILABLE':
       return error.message
     default: {
       const unreachable: never = error
