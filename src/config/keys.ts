@@ -24,7 +24,6 @@ const SINGLE_KEY_OPTIONS = [
   'previousKeyId',
 ] as const
 
-
 /** The keys of one instance: what signs (if anything) and what verifies, current key first. */
 export interface BuiltKeys {
   readonly signingKey: BoundKey | undefined
@@ -49,7 +48,9 @@ export interface BuiltKeys {
  * ```
  */
 export function buildKeys(options: AuthXOptions, algorithm: Algorithm): BuiltKeys {
-  const single = SINGLE_KEY_OPTIONS.filter((name) => options[name] !== undefined && options[name] !== null)
+  const single = SINGLE_KEY_OPTIONS.filter(
+    (name) => options[name] !== undefined && options[name] !== null,
+  )
   const elsewhere =
     options.keyRing !== undefined
       ? 'keyRing'
@@ -59,7 +60,8 @@ export function buildKeys(options: AuthXOptions, algorithm: Algorithm): BuiltKey
   if (elsewhere !== undefined) {
     const local = [
       ...(options.keys === undefined ? [] : ['keys']),
-      ...(elsewhere === 'keyRing' && (options.jwksUri !== undefined || options.issuers !== undefined)
+      ...(elsewhere === 'keyRing' &&
+      (options.jwksUri !== undefined || options.issuers !== undefined)
         ? ['jwksUri']
         : []),
       ...single,
@@ -146,7 +148,8 @@ function buildKeySet(
   algorithm: unknown,
   signingKeyId: string | undefined,
 ): BuiltKeys {
-  const list = typeof set === 'object' && set !== null ? (set as { keys?: unknown }).keys : undefined
+  const list =
+    typeof set === 'object' && set !== null ? (set as { keys?: unknown }).keys : undefined
   if (!Array.isArray(list) || list.length === 0) {
     fail('keys', 'expected a JWK Set: { keys: [ ...JWKs, each with a kid ] }')
   }
@@ -155,7 +158,11 @@ function buildKeySet(
   const verifyKeys: BoundKey[] = []
   list.forEach((entry: unknown, index) => {
     const option = `keys.keys[${index}]`
-    if (typeof entry !== 'object' || entry === null || typeof (entry as JWKInput).kty !== 'string') {
+    if (
+      typeof entry !== 'object' ||
+      entry === null ||
+      typeof (entry as JWKInput).kty !== 'string'
+    ) {
       fail(option, 'expected a JWK (an object with kty)')
     }
     const jwk = entry as JWKInput

@@ -60,7 +60,10 @@ export function remoteAlgorithms(
   const list = value.map((a: unknown) => algorithmOption(name, a, 'RS256'))
   for (const alg of list) {
     if (ALGORITHM_SPECS[alg].family === 'hmac') {
-      fail(name, `${alg} needs a shared secret, which a JWK Set never carries; use ${ASYMMETRIC_ALGORITHMS.join(', ')}`)
+      fail(
+        name,
+        `${alg} needs a shared secret, which a JWK Set never carries; use ${ASYMMETRIC_ALGORITHMS.join(', ')}`,
+      )
     }
   }
   return Object.freeze(list)
@@ -92,7 +95,7 @@ export function issuersOption(
 ): readonly TrustedIssuer[] {
   if (value === undefined) return Object.freeze([])
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail('issuers', "expected an object mapping each issuer to { jwksUri } or { discovery: true }")
+    fail('issuers', 'expected an object mapping each issuer to { jwksUri } or { discovery: true }')
   }
   const entries = Object.entries(value as Record<string, unknown>)
   if (entries.length === 0) fail('issuers', 'name at least one issuer')
@@ -100,7 +103,8 @@ export function issuersOption(
     entries.map(([issuer, raw]): TrustedIssuer => {
       const name = `issuers[${JSON.stringify(issuer)}]`
       if (issuer === '') fail(name, 'an issuer is a non-empty string')
-      if (typeof raw !== 'object' || raw === null) fail(name, 'expected { jwksUri } or { discovery: true }')
+      if (typeof raw !== 'object' || raw === null)
+        fail(name, 'expected { jwksUri } or { discovery: true }')
       const settings = raw as IssuerOptions
       const discovery = booleanOption(`${name}.discovery`, settings.discovery, false)
       if (discovery === (settings.jwksUri !== undefined)) {
@@ -113,7 +117,9 @@ export function issuersOption(
         issuer,
         jwksUri: discovery ? null : urlOption(`${name}.jwksUri`, settings.jwksUri),
         audience:
-          audience === null ? null : Object.freeze(typeof audience === 'string' ? [audience] : audience),
+          audience === null
+            ? null
+            : Object.freeze(typeof audience === 'string' ? [audience] : audience),
         algorithms: issuerAlgorithms(name, settings.algorithms, decodeAlgorithms),
       })
     }),

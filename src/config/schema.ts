@@ -219,7 +219,10 @@ const seconds = (fallback: string, min: number): Checked<Duration, number> =>
   checked('duration', fallback, (value, f, name) => {
     const result = parseDuration(value ?? f)
     if (result === undefined || result < min) {
-      fail(name, `expected ${min > 0 ? 'a positive' : 'a non-negative'} number of seconds or a string like "${f}"`)
+      fail(
+        name,
+        `expected ${min > 0 ? 'a positive' : 'a non-negative'} number of seconds or a string like "${f}"`,
+      )
     }
     return result
   })
@@ -375,7 +378,8 @@ export const OPTION_SCHEMA = {
     }),
     docs: {
       section: 'keys',
-      default: 'the algorithms of the configured keys; every asymmetric one with `jwksUri` or `issuers`',
+      default:
+        'the algorithms of the configured keys; every asymmetric one with `jwksUri` or `issuers`',
       does: 'Algorithms a token header may name. Each must have a key. With a remote key set, also how a JWK without `alg` is bound: only when exactly one listed algorithm fits its type and curve.',
       vsAuthX: 'Inert in AuthX (only `JWT_ALGORITHM` was accepted).',
     },
@@ -393,7 +397,7 @@ export const OPTION_SCHEMA = {
     docs: {
       section: 'keys',
       type: '`{ algorithm?, rotateEvery?, publishAhead?, encryptionKey?, name? }`',
-      does: "Keys that rotate themselves in the store, shared by every instance on it: a new key is published `publishAhead` (1h) before it signs, every `rotateEvery` (30d); a replaced key verifies until the longest token lifetime has passed. Private keys are sealed with AES-256-GCM under `encryptionKey` (`JWT_KEY_ENCRYPTION_KEY`). Instead of the other key options; `await auth.ready()` before creating tokens.",
+      does: 'Keys that rotate themselves in the store, shared by every instance on it: a new key is published `publishAhead` (1h) before it signs, every `rotateEvery` (30d); a replaced key verifies until the longest token lifetime has passed. Private keys are sealed with AES-256-GCM under `encryptionKey` (`JWT_KEY_ENCRYPTION_KEY`). Instead of the other key options; `await auth.ready()` before creating tokens.',
       vsAuthX: 'New.',
     },
   },
@@ -463,7 +467,7 @@ export const OPTION_SCHEMA = {
       ) {
         fail(
           name,
-          'RFC 9068 access tokens are for an audience: set decodeAudience (or each issuer\'s audience) to your API\'s resource indicator',
+          "RFC 9068 access tokens are for an audience: set decodeAudience (or each issuer's audience) to your API's resource indicator",
         )
       }
       return profile
@@ -505,7 +509,8 @@ export const OPTION_SCHEMA = {
     ...checked('string list', null, (value, _f, name, ctx): readonly string[] | null => {
       const trusted = ctx.get('issuers')
       if (trusted.length > 0) {
-        if (value !== undefined && value !== null) fail(name, 'issuers already names the accepted issuers')
+        if (value !== undefined && value !== null)
+          fail(name, 'issuers already names the accepted issuers')
         return Object.freeze(trusted.map((i) => i.issuer))
       }
       if (value === undefined || value === null) return null

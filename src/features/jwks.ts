@@ -74,12 +74,10 @@ export function publicKeySet(engine: Engine): PublishedJWKSet {
  * section 13.1.2 prescribes for this header).
  */
 function matches(ifNoneMatch: string, etag: string): boolean {
-  return ifNoneMatch
-    .split(',')
-    .some((tag) => {
-      const value = tag.trim()
-      return value === '*' || (value.startsWith('W/') ? value.slice(2) : value) === etag
-    })
+  return ifNoneMatch.split(',').some((tag) => {
+    const value = tag.trim()
+    return value === '*' || (value.startsWith('W/') ? value.slice(2) : value) === etag
+  })
 }
 
 /**

@@ -60,7 +60,10 @@ const CURVE_ALGORITHMS: Readonly<Record<string, Algorithm>> = {
  * @param allowed - the algorithms tokens may name
  * @returns the algorithm, or undefined when the key must not be used
  */
-export function algorithmForJWK(jwk: JWKInput, allowed: readonly Algorithm[]): Algorithm | undefined {
+export function algorithmForJWK(
+  jwk: JWKInput,
+  allowed: readonly Algorithm[],
+): Algorithm | undefined {
   if (jwk.alg !== undefined) {
     return isAlgorithm(jwk.alg) && allowed.includes(jwk.alg) ? jwk.alg : undefined
   }

@@ -89,7 +89,13 @@ void describe('option schema', () => {
     }
     // Their defaults are words in the docs ("the algorithms of the configured keys", "none").
     // keyRing, jwksUri and issuers have none: setting one replaces the configured keys.
-    assert.deepEqual(withoutDefault, ['decodeAlgorithms', 'keyRing', 'jwksUri', 'issuers', 'loginType'])
+    assert.deepEqual(withoutDefault, [
+      'decodeAlgorithms',
+      'keyRing',
+      'jwksUri',
+      'issuers',
+      'loginType',
+    ])
   })
 
   void test('every kind is used by some row', () => {
