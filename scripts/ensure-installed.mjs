@@ -11,20 +11,28 @@
 //
 // `node scripts/ensure-installed.mjs --check [dir]` only reports: it prints why `dir` (this
 // repository by default) needs an install and exits 1, or exits 0 when it does not.
+//
+// `--test-fixtures` (the `pretest` script) also installs the test fixtures that are projects of
+// their own, with their own lockfile: test/fixtures/nestjs11, the NestJS 11 that the NestJS
+// binding's suites are replayed on (test/adapters/nestjs11.test.ts). `npm start` does not need
+// them.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const checkOnly = process.argv[2] === '--check'
-const root =
-  (checkOnly ? process.argv[3] : undefined) ?? join(dirname(fileURLToPath(import.meta.url)), '..')
+const withTestFixtures = process.argv[2] === '--test-fixtures'
+const repository = join(dirname(fileURLToPath(import.meta.url)), '..')
+/** The fixtures with a package.json and package-lock.json of their own, from the repository. */
+const TEST_FIXTURES = ['test/fixtures/nestjs11']
 
 /**
- * Why node_modules must be (re)installed, or null when it matches the lockfile.
+ * Why `root`'s node_modules must be (re)installed, or null when it matches the lockfile.
+ * @param {string} root
  * @returns {string | null}
  */
-function staleReason() {
+function staleReason(root) {
   const installedPath = join(root, 'node_modules', '.package-lock.json')
   if (!existsSync(installedPath)) return 'node_modules is missing'
   /** @type {Record<string, { version?: string, optional?: boolean }>} */
@@ -55,16 +63,21 @@ function staleReason() {
   return null
 }
 
-const reason = staleReason()
-if (checkOnly) {
-  if (reason !== null) console.log(reason)
-  process.exit(reason === null ? 0 : 1)
-}
-if (reason !== null) {
-  console.error(`Installing dependencies from package-lock.json (npm ci): ${reason}.`)
+/**
+ * Runs `npm ci` in `dir` (relative to the repository) when its node_modules is stale; exits with
+ * npm's status when that fails.
+ * @param {string} dir
+ */
+function ensureInstalled(dir) {
+  const reason = staleReason(join(repository, dir))
+  if (reason === null) return
+  const where = dir === '.' ? '' : ` --prefix ${dir}`
+  console.error(
+    `Installing dependencies from ${join(dir, 'package-lock.json')} (npm ci${where}): ${reason}.`,
+  )
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
   const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], {
-    cwd: root,
+    cwd: join(repository, dir),
     stdio: 'inherit',
     shell: process.platform === 'win32',
   })
@@ -73,3 +86,11 @@ if (reason !== null) {
     process.exit(result.status ?? 1)
   }
 }
+
+if (checkOnly) {
+  const reason = staleReason(process.argv[3] ?? repository)
+  if (reason !== null) console.log(reason)
+  process.exit(reason === null ? 0 : 1)
+}
+ensureInstalled('.')
+if (withTestFixtures) for (const fixture of TEST_FIXTURES) ensureInstalled(fixture)
