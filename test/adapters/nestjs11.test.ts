@@ -33,11 +33,12 @@ const MINIMUM_TESTS = 500
 /** Only so that a hung child cannot outlive the run; the replay normally takes well under this. */
 const CHILD_LIMIT_MS = 240_000
 
-/** The `*.test.ts` files under `dir`, relative to the repository's root. */
+/** The `*.test.ts` files under `dir`, relative to the repository's root, as the runner finds them. */
 function testFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir))
     .sort()
     .flatMap((name) => {
+      if (name === 'node_modules') return [] // the fixture's dependencies
       const path = join(dir, name)
       if (statSync(join(ROOT, path)).isDirectory()) return testFiles(path)
       return name.endsWith('.test.ts') ? [path] : []
