@@ -396,6 +396,24 @@ export class AuthX extends BoundAuthX<KoaFramework> {
   readonly errorHandler: KoaMiddleware
 
   /**
+   * Serves the instance's public JWK Set (`auth.jwks()`): mount it at `/.well-known/jwks.json`.
+   * Answers `application/jwk-set+json` with `Cache-Control: public, max-age` (`jwksCacheMaxAge`)
+   * and a strong `ETag`, and 304 to a matching `If-None-Match`.
+   *
+   * @example
+   * ```ts
+   * router.get('/.well-known/jwks.json', auth.jwksHandler)
+   * ```
+   */
+  readonly jwksHandler = (ctx: KoaContext): void => {
+    const answer = this.jwksReply(ctx.req.headers['if-none-match'])
+    ctx.status = answer.status
+    ctx.set(answer.headers)
+    // A null body after a 304 keeps the 304 (Koa turns it into 204 only for other statuses).
+    ctx.body = answer.body
+  }
+
+  /**
    * @param options - see `AuthXOptions`
    * @throws BadConfigurationError naming the option and the fix
    */

@@ -13,12 +13,15 @@ import { describe, test } from 'node:test'
 import express from 'express'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
+import Router from '@koa/router'
+import Koa from 'koa'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import type { JSONWebKeySet } from 'jose'
 import { AuthX } from '../../src/authx.ts'
 import { AuthX as ExpressAuthX } from '../../src/adapters/express.ts'
 import { AuthX as FastifyAuthX } from '../../src/adapters/fastify.ts'
 import { AuthX as HonoAuthX } from '../../src/adapters/hono.ts'
+import { AuthX as KoaAuthX } from '../../src/adapters/koa.ts'
 import type { AuthXOptions } from '../../src/config/index.ts'
 import { BadConfigurationError } from '../../src/errors.ts'
 import { generateKeyPairSync } from '../helpers/keypair.ts'
@@ -303,6 +306,28 @@ void describe('jwksHandler on each binding', () => {
     const etag = auth.jwksReply().headers.etag as string
     await expectSet(await app.request(path), auth, etag)
     await expectNotModified(await app.request(path, { headers: { 'if-none-match': '*' } }), etag)
+  })
+
+  void test('Koa (a real server on loopback)', async () => {
+    const auth = new KoaAuthX(options)
+    const app = new Koa()
+    const router = new Router()
+    router.get(path, auth.jwksHandler)
+    app.use(router.routes())
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve)
+      server.once('error', reject)
+    })
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`
+    try {
+      const etag = auth.jwksReply().headers.etag as string
+      await expectSet(await fetch(url), auth, etag)
+      await expectNotModified(await fetch(url, { headers: { 'if-none-match': etag } }), etag)
+    } finally {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 
   void test('Fetch integration: a route handler answering auth.jwksResponse(request)', async () => {
