@@ -164,6 +164,8 @@ async function buildGroups(keys: KeyMaterial): Promise<{
   sign: Contender[]
   skippedVerify: Skipped[]
   skippedSign: Skipped[]
+  /** Stops what the group started (the JWKS endpoint of the remote-key contender). */
+  close: () => void
 }> {
   const { alg } = keys
   const auth = createAuthX(keys)
@@ -184,6 +186,7 @@ async function buildGroups(keys: KeyMaterial): Promise<{
       : (keys.verifyKey as KeyObject)
   const jwtSignKey = alg === 'HS256' ? jwtKey : (keys.signKey as KeyObject)
   const bare = bareVerifier(keys)
+  let close = (): void => undefined
   const bareSign = bareSigner(keys)
 
   const verify: Contender[] = [
@@ -217,7 +220,9 @@ async function buildGroups(keys: KeyMaterial): Promise<{
   )
   if (alg !== 'HS256') {
     // A resource server's verification: the key learnt from the signer's JWKS, then cached.
-    const { verifier: remote } = await createRemoteVerifier(auth)
+    const endpoint = await createRemoteVerifier(auth)
+    close = endpoint.close
+    const remote = endpoint.verifier
     verify.push({
       id: 'authx.remote',
       label: 'authx-ts verifyTokenSync (jwksUri, key cached)',
@@ -316,7 +321,7 @@ async function buildGroups(keys: KeyMaterial): Promise<{
       })
     }
   }
-  return { verify: verifyOk, sign: signOk, skippedVerify, skippedSign }
+  return { verify: verifyOk, sign: signOk, skippedVerify, skippedSign, close }
 }
 
 function ratiosOf(samples: Map<string, number[]>): RatioResult[] {
@@ -386,6 +391,7 @@ export async function runMicro(
           .join(', ')}`,
       )
     }
+    built.close()
   }
   return { options, groups }
 }

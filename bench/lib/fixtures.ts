@@ -114,7 +114,14 @@ export async function createRemoteVerifier(
     decodeAlgorithms: [...new Set(signer.config.verifyKeys.map((k) => k.alg))],
   })
   await verifier.ready()
-  return { verifier, close: () => server.close() }
+  // The verifier's fetch keeps its connection alive: end it too, or the process never exits.
+  return {
+    verifier,
+    close: () => {
+      server.closeAllConnections()
+      server.close()
+    },
+  }
 }
 
 /** The claims of a typical AuthX access token, as a peer would sign them. */
