@@ -191,8 +191,9 @@ export class KeyRing implements KeySet {
   }
 
   /**
-   * Rotates now: the next key starts signing at once (a fresh one is made when it is too young to
-   * have been published), and a new next key is added.
+   * Rotates now: the published next key starts signing at once (a new key, when the ring has no
+   * next key), and a new next key is added. Two instances rotating at the same moment rotate
+   * twice: this is an operator's action, taken once.
    *
    * @param revokePrevious - drop every older key at once: the tokens they signed stop verifying
    */
