@@ -373,3 +373,96 @@ export function guardOf<G>(auth: GuardMaker<G>, spec: GuardSpec): G | undefined 
         : auth.tokenRequired({ ...spec.options, optional: true })
   }
 }
+
+/**
+ * The members a handler spec uses of a framework binding, for its request type `Req` and its
+ * reply type `Res` (the Express `req`/`res`, the Fastify `request`/`reply`, Koa's `ctx` for both).
+ */
+export interface HandlerMaker<Req, Res> {
+  payload(request: Req): PayloadLike
+  optionalPayload(request: Req): PayloadLike | null
+  subject(request: Req): unknown
+  createTokenPair(
+    uid: string,
+    options: { fresh: boolean },
+  ): { access_token: string; refresh_token: string }
+  setAccessCookies(token: string, reply: Res, maxAge?: number): void
+  setRefreshCookies(token: string, reply: Res, maxAge?: number): void
+  unsetCookies(reply: Res): void
+  unsetAccessCookies(reply: Res): void
+  getTokenFromRequest(
+    request: Req,
+    options: { type: 'access' | 'refresh'; optional: true },
+  ): Promise<unknown>
+  getRefreshTokenFromRequest(
+    request: Req,
+    locations?: readonly TokenLocation[],
+  ): Promise<Parameters<CoreAuthX['refresh']>[0]>
+  refresh(token: Parameters<CoreAuthX['refresh']>[0]): Promise<unknown>
+}
+
+/** The payload members {@link payloadBody} reads. */
+type PayloadLike = Parameters<typeof payloadBody>[0]
+
+/** One request as a handler spec sees it: the framework's objects, and how to set a status. */
+export interface HandlerCall<Req, Res> {
+  readonly request: Req
+  readonly reply: Res
+  /** The request body a parser (or the guard) left, if any. */
+  readonly body: unknown
+  /** Sets the response status, for the `json` spec. */
+  status(code: number): void
+}
+
+/**
+ * Runs a route's handler spec on a binding whose handler returns the JSON body to send (every
+ * Node binding; Hono and Fetch answer a `Response` of their own).
+ *
+ * @param auth - a framework-bound AuthX
+ * @param spec - what the handler does
+ * @param call - the request and reply of this call
+ * @returns the body to answer with
+ */
+export async function runHandlerSpec<Req, Res>(
+  auth: HandlerMaker<Req, Res>,
+  spec: HandlerSpec,
+  call: HandlerCall<Req, Res>,
+): Promise<unknown> {
+  const { request, reply } = call
+  switch (spec.kind) {
+    case 'payload':
+      return payloadBody(auth.payload(request))
+    case 'subject':
+      return { subject: auth.subject(request) ?? null }
+    case 'issue': {
+      const pair = auth.createTokenPair(spec.uid ?? 'user1', { fresh: spec.fresh ?? false })
+      if (spec.cookies === 'access' || spec.cookies === 'both')
+        auth.setAccessCookies(pair.access_token, reply, spec.maxAge)
+      if (spec.cookies === 'refresh' || spec.cookies === 'both')
+        auth.setRefreshCookies(pair.refresh_token, reply, spec.maxAge)
+      return { access_token: pair.access_token, refresh_token: pair.refresh_token }
+    }
+    case 'logout':
+      auth.unsetCookies(reply)
+      return {}
+    case 'logout-access':
+      auth.unsetAccessCookies(reply)
+      return {}
+    case 'read':
+      // The framework's own request: the adapter reads a JSON body no parser read.
+      return { token: await auth.getTokenFromRequest(request, { type: spec.type, optional: true }) }
+    case 'echo':
+      return { body: call.body ?? null }
+    case 'throw':
+      throw spec.error()
+    case 'json':
+      call.status(spec.status)
+      return spec.body
+    case 'optional-payload': {
+      const payload = auth.optionalPayload(request)
+      return { payload: payload === null ? null : payloadBody(payload) }
+    }
+    case 'refresh':
+      return auth.refresh(await auth.getRefreshTokenFromRequest(request, spec.locations))
+  }
+}

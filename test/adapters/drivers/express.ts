@@ -12,11 +12,10 @@ import { WebSocketServer } from 'ws'
 import * as entry from '../../../src/adapters/express.ts'
 import { AuthX } from '../../../src/adapters/express.ts'
 import type { AuthXOptions } from '../../../src/index.ts'
-import { guardOf, handlerOf, payloadBody, surfaceOf } from '../driver.ts'
+import { guardOf, handlerOf, runHandlerSpec, surfaceOf } from '../driver.ts'
 import type {
   AdapterDriver,
   BuildExtra,
-  HandlerSpec,
   OpenAPIDocument,
   OpenAPIRoute,
   RouteSpec,
@@ -26,50 +25,6 @@ import type {
   WebSocketApp,
 } from '../driver.ts'
 import { fetchRequest, testResponse } from './fetch.ts'
-
-async function runHandler(
-  auth: AuthX,
-  spec: HandlerSpec,
-  req: Request,
-  res: Response,
-): Promise<unknown> {
-  switch (spec.kind) {
-    case 'payload':
-      return payloadBody(auth.payload(req))
-    case 'subject':
-      return { subject: auth.subject(req) }
-    case 'issue': {
-      const pair = auth.createTokenPair(spec.uid ?? 'user1', { fresh: spec.fresh ?? false })
-      if (spec.cookies === 'access' || spec.cookies === 'both')
-        auth.setAccessCookies(pair.access_token, res, spec.maxAge)
-      if (spec.cookies === 'refresh' || spec.cookies === 'both')
-        auth.setRefreshCookies(pair.refresh_token, res, spec.maxAge)
-      return { access_token: pair.access_token, refresh_token: pair.refresh_token }
-    }
-    case 'logout':
-      auth.unsetCookies(res)
-      return {}
-    case 'logout-access':
-      auth.unsetAccessCookies(res)
-      return {}
-    case 'read':
-      // The Express request itself: the adapter reads a JSON body no parser read.
-      return { token: await auth.getTokenFromRequest(req, { type: spec.type, optional: true }) }
-    case 'echo':
-      return { body: (req.body as unknown) ?? null }
-    case 'throw':
-      throw spec.error()
-    case 'json':
-      res.status(spec.status)
-      return spec.body
-    case 'optional-payload': {
-      const payload = auth.optionalPayload(req)
-      return { payload: payload === null ? null : payloadBody(payload) }
-    }
-    case 'refresh':
-      return auth.refresh(await auth.getRefreshTokenFromRequest(req, spec.locations))
-  }
-}
 
 /** A `ws` server in `noServer` mode behind `auth.webSocketUpgrade(wss)`, and Express's `/plain`. */
 async function serveWebSocket(options: AuthXOptions): Promise<WebSocketApp> {
@@ -147,7 +102,12 @@ export const expressDriver: AdapterDriver = {
       const guard = guardOf(auth, route.guard)
       const handler = async (req: Request, res: Response): Promise<void> => {
         runs.set(route.path, (runs.get(route.path) ?? 0) + 1)
-        const body = await runHandler(auth, spec, req, res)
+        const body = await runHandlerSpec<Request, Response>(auth, spec, {
+          request: req,
+          reply: res,
+          body: req.body as unknown,
+          status: (code) => res.status(code),
+        })
         res.json(body)
       }
       // `app.purge`, `app.propfind` and `app.all` exist alongside the usual methods.

@@ -9,11 +9,10 @@ import websocket from '@fastify/websocket'
 import * as entry from '../../../src/adapters/fastify.ts'
 import { AuthX } from '../../../src/adapters/fastify.ts'
 import type { AuthXOptions } from '../../../src/index.ts'
-import { guardOf, handlerOf, parseBody, payloadBody, surfaceOf } from '../driver.ts'
+import { guardOf, handlerOf, parseBody, runHandlerSpec, surfaceOf } from '../driver.ts'
 import type {
   AdapterDriver,
   BuildExtra,
-  HandlerSpec,
   OpenAPIDocument,
   OpenAPIRoute,
   RouteSpec,
@@ -22,49 +21,6 @@ import type {
   TestResponse,
   WebSocketApp,
 } from '../driver.ts'
-
-async function runHandler(
-  auth: AuthX,
-  spec: HandlerSpec,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): Promise<unknown> {
-  switch (spec.kind) {
-    case 'payload':
-      return payloadBody(auth.payload(request))
-    case 'subject':
-      return { subject: auth.subject(request) }
-    case 'issue': {
-      const pair = auth.createTokenPair(spec.uid ?? 'user1', { fresh: spec.fresh ?? false })
-      if (spec.cookies === 'access' || spec.cookies === 'both')
-        auth.setAccessCookies(pair.access_token, reply, spec.maxAge)
-      if (spec.cookies === 'refresh' || spec.cookies === 'both')
-        auth.setRefreshCookies(pair.refresh_token, reply, spec.maxAge)
-      return { access_token: pair.access_token, refresh_token: pair.refresh_token }
-    }
-    case 'logout':
-      auth.unsetCookies(reply)
-      return {}
-    case 'logout-access':
-      auth.unsetAccessCookies(reply)
-      return {}
-    case 'read':
-      // The Fastify request itself, as every core method takes it.
-      return { token: await auth.getTokenFromRequest(request, { type: spec.type, optional: true }) }
-    case 'echo':
-      return { body: request.body ?? null }
-    case 'throw':
-      throw spec.error()
-    case 'json':
-      return reply.code(spec.status).send(spec.body)
-    case 'optional-payload': {
-      const payload = auth.optionalPayload(request)
-      return { payload: payload === null ? null : payloadBody(payload) }
-    }
-    case 'refresh':
-      return auth.refresh(await auth.getRefreshTokenFromRequest(request, spec.locations))
-  }
-}
 
 /** `/ws` behind `webSocketRequired` with `@fastify/websocket`, and `/plain`. */
 async function serveWebSocket(options: AuthXOptions): Promise<WebSocketApp> {
@@ -173,7 +129,14 @@ export const fastifyDriver: AdapterDriver = {
         ...(preHandler === undefined ? {} : { preHandler }),
         handler: async (request, reply) => {
           runs.set(route.path, (runs.get(route.path) ?? 0) + 1)
-          return runHandler(auth, spec, request, reply)
+          return runHandlerSpec<FastifyRequest, FastifyReply>(auth, spec, {
+            request,
+            reply,
+            body: request.body,
+            status: (code) => {
+              void reply.code(code)
+            },
+          })
         },
       })
     }

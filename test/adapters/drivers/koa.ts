@@ -14,11 +14,10 @@ import { WebSocketServer } from 'ws'
 import * as entry from '../../../src/adapters/koa.ts'
 import { AuthX } from '../../../src/adapters/koa.ts'
 import type { AuthXOptions } from '../../../src/index.ts'
-import { guardOf, handlerOf, payloadBody, surfaceOf } from '../driver.ts'
+import { guardOf, handlerOf, runHandlerSpec, surfaceOf } from '../driver.ts'
 import type {
   AdapterDriver,
   BuildExtra,
-  HandlerSpec,
   OpenAPIDocument,
   OpenAPIRoute,
   RouteSpec,
@@ -28,45 +27,6 @@ import type {
   WebSocketApp,
 } from '../driver.ts'
 import { fetchRequest, testResponse } from './fetch.ts'
-
-async function runHandler(auth: AuthX, spec: HandlerSpec, ctx: Context): Promise<unknown> {
-  switch (spec.kind) {
-    case 'payload':
-      return payloadBody(auth.payload(ctx))
-    case 'subject':
-      return { subject: auth.subject(ctx) }
-    case 'issue': {
-      const pair = auth.createTokenPair(spec.uid ?? 'user1', { fresh: spec.fresh ?? false })
-      if (spec.cookies === 'access' || spec.cookies === 'both')
-        auth.setAccessCookies(pair.access_token, ctx, spec.maxAge)
-      if (spec.cookies === 'refresh' || spec.cookies === 'both')
-        auth.setRefreshCookies(pair.refresh_token, ctx, spec.maxAge)
-      return { access_token: pair.access_token, refresh_token: pair.refresh_token }
-    }
-    case 'logout':
-      auth.unsetCookies(ctx)
-      return {}
-    case 'logout-access':
-      auth.unsetAccessCookies(ctx)
-      return {}
-    case 'read':
-      // The Koa context itself: the adapter reads a JSON body no parser read.
-      return { token: await auth.getTokenFromRequest(ctx, { type: spec.type, optional: true }) }
-    case 'echo':
-      return { body: (ctx.request as { body?: unknown }).body ?? null }
-    case 'throw':
-      throw spec.error()
-    case 'optional-payload': {
-      const payload = auth.optionalPayload(ctx)
-      return { payload: payload === null ? null : payloadBody(payload) }
-    }
-    case 'refresh':
-      return auth.refresh(await auth.getRefreshTokenFromRequest(ctx, spec.locations))
-    case 'json':
-      ctx.status = spec.status
-      return spec.body
-  }
-}
 
 /** Reads a whole request body as text. */
 async function readText(ctx: Context): Promise<string> {
@@ -184,7 +144,12 @@ export const koaDriver: AdapterDriver = {
       const guard = guardOf(auth, route.guard)
       const handler = async (ctx: Context): Promise<void> => {
         runs.set(route.path, (runs.get(route.path) ?? 0) + 1)
-        ctx.body = await runHandler(auth, spec, ctx)
+        ctx.body = await runHandlerSpec<Context, Context>(auth, spec, {
+          request: ctx,
+          reply: ctx,
+          body: (ctx.request as { body?: unknown }).body,
+          status: (code) => (ctx.status = code),
+        })
       }
       const handlers = guard === undefined ? [handler] : [guard, handler]
       if (route.method === 'ALL') router.all(route.path, ...handlers)

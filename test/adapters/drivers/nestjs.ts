@@ -29,11 +29,10 @@ import type { OpenAPIObject } from '@nestjs/swagger'
 import * as entry from '../../../src/adapters/nestjs/index.ts'
 import { AuthX, AuthXModule } from '../../../src/adapters/nestjs/index.ts'
 import type { AuthXOptions } from '../../../src/index.ts'
-import { guardOf, handlerOf, payloadBody, surfaceOf } from '../driver.ts'
+import { guardOf, handlerOf, runHandlerSpec, surfaceOf } from '../driver.ts'
 import type {
   AdapterDriver,
   BuildExtra,
-  HandlerSpec,
   OpenAPIDocument,
   OpenAPIRoute,
   RouteSpec,
@@ -56,49 +55,6 @@ function setStatus(reply: AnyReply, status: number): void {
   const fastify = reply as { code?: (status: number) => unknown }
   if (typeof fastify.code === 'function' && 'raw' in reply) fastify.code(status)
   else (reply as { status(status: number): unknown }).status(status)
-}
-
-async function runHandler(
-  auth: AuthX,
-  spec: HandlerSpec,
-  request: AnyRequest,
-  reply: AnyReply,
-): Promise<unknown> {
-  switch (spec.kind) {
-    case 'payload':
-      return payloadBody(auth.payload(request))
-    case 'subject':
-      return { subject: auth.subject(request) ?? null }
-    case 'issue': {
-      const pair = auth.createTokenPair(spec.uid ?? 'user1', { fresh: spec.fresh ?? false })
-      if (spec.cookies === 'access' || spec.cookies === 'both')
-        auth.setAccessCookies(pair.access_token, reply, spec.maxAge)
-      if (spec.cookies === 'refresh' || spec.cookies === 'both')
-        auth.setRefreshCookies(pair.refresh_token, reply, spec.maxAge)
-      return { access_token: pair.access_token, refresh_token: pair.refresh_token }
-    }
-    case 'logout':
-      auth.unsetCookies(reply)
-      return {}
-    case 'logout-access':
-      auth.unsetAccessCookies(reply)
-      return {}
-    case 'read':
-      return { token: await auth.getTokenFromRequest(request, { type: spec.type, optional: true }) }
-    case 'echo':
-      return { body: request.body ?? null }
-    case 'throw':
-      throw spec.error()
-    case 'optional-payload': {
-      const payload = auth.optionalPayload(request)
-      return { payload: payload === null ? null : payloadBody(payload) }
-    }
-    case 'refresh':
-      return auth.refresh(await auth.getRefreshTokenFromRequest(request, spec.locations))
-    case 'json':
-      setStatus(reply, spec.status)
-      return spec.body
-  }
 }
 
 /**
@@ -242,7 +198,12 @@ function nestDriver(platform: NestPlatform): AdapterDriver {
           guards: guard === undefined ? [] : [guard],
           run: (request, reply) => {
             runs.set(route.path, (runs.get(route.path) ?? 0) + 1)
-            return runHandler(auth, spec, request, reply)
+            return runHandlerSpec<AnyRequest, AnyReply>(auth, spec, {
+              request,
+              reply,
+              body: request.body,
+              status: (code) => setStatus(reply, code),
+            })
           },
         }
       }),
