@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto'
 import { after, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RedisStore, createRedisStore } from '../../src/stores/redis.ts'
+import { eventually } from '../helpers/eventually.ts'
 import { startRedisCluster } from '../helpers/redis-server.ts'
 import type { RedisClusterProcesses } from '../helpers/redis-server.ts'
 import { runStoreContract } from './store-contract.ts'
@@ -47,19 +48,6 @@ runStoreContract('RedisStore on a Redis Cluster', () => ({
   now: () => Date.now() / 1000,
   advance: (seconds) => sleep(seconds * 1000),
 }))
-
-/** Retries `operation` until it resolves or the bound passes (a failover refuses for a while). */
-async function eventually<T>(operation: () => Promise<T>, withinMs: number): Promise<T> {
-  const deadline = Date.now() + withinMs
-  for (;;) {
-    try {
-      return await operation()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await sleep(100)
-    }
-  }
-}
 
 void describe('RedisStore on a Redis Cluster', () => {
   void test('the keys of one refresh family share a slot; revocation keys spread over masters', async () => {

@@ -21,6 +21,7 @@ import { RedisStore, recommendedRedisOptions } from '../../src/stores/redis.ts'
 import type { RedisStoreOptions } from '../../src/stores/redis.ts'
 import { startRedisServer } from '../helpers/redis-server.ts'
 import { runStoreContract } from './store-contract.ts'
+import { eventually } from '../helpers/eventually.ts'
 
 const SECRET = randomBytes(32).toString('hex')
 /** Liveness bound for an event that normally takes milliseconds. */
@@ -53,17 +54,8 @@ async function instance(prefix: string, options: RedisStoreOptions = {}): Promis
  * transformed code, not of this file; Node 20 then re-parses the file over and over (a loop that
  * blocks the event loop for minutes) before it throws, and a polled check fails on purpose.
  */
-async function until(check: () => void | Promise<void>, withinMs = WITHIN_MS): Promise<void> {
-  const deadline = Date.now() + withinMs
-  for (;;) {
-    try {
-      await check()
-      return
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await sleep(10)
-    }
-  }
+function until(check: () => void | Promise<void>, withinMs = WITHIN_MS): Promise<void> {
+  return eventually(check, withinMs, 10)
 }
 
 /** A near-caching store whose channel is proven live. */

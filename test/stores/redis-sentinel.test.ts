@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto'
 import { after, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RedisStore, createRedisStore } from '../../src/stores/redis.ts'
+import { eventually } from '../helpers/eventually.ts'
 import { startRedisSentinel } from '../helpers/redis-server.ts'
 import type { RedisSentinelProcesses } from '../helpers/redis-server.ts'
 import { runStoreContract } from './store-contract.ts'
@@ -37,18 +38,6 @@ runStoreContract('RedisStore through Sentinel', () => ({
   now: () => Date.now() / 1000,
   advance: (seconds) => sleep(seconds * 1000),
 }))
-
-async function eventually<T>(operation: () => Promise<T>, withinMs: number): Promise<T> {
-  const deadline = Date.now() + withinMs
-  for (;;) {
-    try {
-      return await operation()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await sleep(100)
-    }
-  }
-}
 
 void describe('RedisStore through Sentinel', () => {
   void test('createRedisStore refuses an empty sentinel list or master name', async () => {
