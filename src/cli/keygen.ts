@@ -6,16 +6,10 @@
  *
  * @packageDocumentation
  */
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-} from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { thumbprint } from '../token/jwk.ts'
-import { ALGORITHMS, ALGORITHM_SPECS } from '../token/keys.ts'
+import { ALGORITHMS, ALGORITHM_SPECS, generateKeyPair } from '../token/keys.ts'
 import type { Algorithm } from '../token/keys.ts'
 import { algorithmValue, stringValue } from './args.ts'
 import type { Command, OptionValues } from './args.ts'
@@ -60,25 +54,10 @@ interface PEMPair {
 }
 
 function generatePair(alg: Algorithm, bits: number): PEMPair {
-  const publicKeyEncoding = { type: 'spki', format: 'pem' } as const
-  const privateKeyEncoding = { type: 'pkcs8', format: 'pem' } as const
-  const spec = ALGORITHM_SPECS[alg]
-  switch (spec.family) {
-    case 'eddsa':
-      return generateKeyPairSync('ed25519', { publicKeyEncoding, privateKeyEncoding })
-    case 'ecdsa':
-      return generateKeyPairSync('ec', {
-        namedCurve: spec.curve as string,
-        publicKeyEncoding,
-        privateKeyEncoding,
-      })
-    default:
-      // RS* and PS* alike: an rsaEncryption key, which the library binds to either scheme.
-      return generateKeyPairSync('rsa', {
-        modulusLength: bits,
-        publicKeyEncoding,
-        privateKeyEncoding,
-      })
+  const { privateKey, publicKey } = generateKeyPair(alg, bits)
+  return {
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string,
   }
 }
 

@@ -18,13 +18,13 @@
  *
  * @packageDocumentation
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto'
-import type { JsonWebKey, KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto'
+import type { JsonWebKey } from 'node:crypto'
 import type { ResolvedKeyRing } from '../config/index.ts'
 import { AuthXError, BadConfigurationError, StoreUnavailableError } from '../errors.ts'
 import type { KeyRingStore, StoredKeyRing } from '../stores/types.ts'
 import type { KeySet } from '../token/key-set.ts'
-import { bindKey } from '../token/keys.ts'
+import { bindKey, generateKeyPair } from '../token/keys.ts'
 import type { Algorithm, BoundKey } from '../token/keys.ts'
 import { open, seal } from '../token/seal.ts'
 import type { Sealed, SealingKey } from '../token/seal.ts'
@@ -66,31 +66,6 @@ interface LoadedKey {
   readonly entry: RingEntry
   readonly verify: BoundKey
   readonly sign: BoundKey
-}
-
-/** The key pair generation options per algorithm family. */
-function generate(alg: Algorithm): { privateKey: KeyObject; publicKey: KeyObject } {
-  switch (alg) {
-    case 'EdDSA':
-      return generateKeyPairSync('ed25519')
-    case 'ES256':
-    case 'ES384':
-    case 'ES512':
-      return generateKeyPairSync('ec', {
-        namedCurve: { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' }[alg],
-      })
-    case 'PS256':
-    case 'PS384':
-    case 'PS512':
-    case 'RS256':
-    case 'RS384':
-    case 'RS512':
-      return generateKeyPairSync('rsa', { modulusLength: 2048 })
-    default:
-      throw new BadConfigurationError(
-        `keyRing.algorithm: ${alg} cannot be published; use an asymmetric algorithm`,
-      )
-  }
 }
 
 /** How many times a write is retried after losing a race before giving up for now. */
@@ -298,7 +273,7 @@ export class KeyRing implements KeySet {
 
   #newEntry(now: number, activatesAt: number): RingEntry {
     const { algorithm } = this.#settings
-    const { privateKey, publicKey } = generate(algorithm)
+    const { privateKey, publicKey } = generateKeyPair(algorithm)
     const kid = randomUUID()
     const der = privateKey.export({ type: 'pkcs8', format: 'der' })
     return {

@@ -9,6 +9,7 @@ import {
   createPrivateKey,
   createPublicKey,
   createSecretKey,
+  generateKeyPairSync,
 } from 'node:crypto'
 import type { AsymmetricKeyDetails } from 'node:crypto'
 import { BadConfigurationError } from '../errors.ts'
@@ -562,4 +563,30 @@ export function bindKey(
   issuer?: string,
 ): BoundKey {
   return Object.freeze({ alg, spec: ALGORITHM_SPECS[alg], key, kid, issuer })
+}
+
+/**
+ * A new key pair for an asymmetric algorithm: Ed25519, the algorithm's curve, or an RSA key of
+ * `bits` (RS* and PS* alike).
+ *
+ * @param alg - the algorithm the pair is for
+ * @param bits - the RSA modulus length
+ * @throws TypeError for an HMAC algorithm, which takes a secret, not a key pair
+ */
+export function generateKeyPair(
+  alg: Algorithm,
+  bits = 2048,
+): { privateKey: KeyObject; publicKey: KeyObject } {
+  const spec = ALGORITHM_SPECS[alg]
+  switch (spec.family) {
+    case 'eddsa':
+      return generateKeyPairSync('ed25519')
+    case 'ecdsa':
+      return generateKeyPairSync('ec', { namedCurve: spec.curve as string })
+    case 'rsa':
+    case 'pss':
+      return generateKeyPairSync('rsa', { modulusLength: bits })
+    case 'hmac':
+      throw new TypeError(`${alg} takes a shared secret, not a key pair`)
+  }
 }
